@@ -1,0 +1,133 @@
+"""Response shapes, for /openapi.json. Handlers return pre-serialised JSON, not these models,
+so documenting a shape costs nothing per request; tests check the two agree."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(examples=["not_found"])
+    message: str
+
+
+class SkillSummary(BaseModel):
+    name: str
+    plugin: str
+    description: str
+    version: str
+    author: Any = None
+    category: str | None = None
+    tags: list[str]
+    keywords: list[str]
+    surface_tags: list[str]
+    published: bool
+    editable: bool
+    score: float | None = Field(None, description="Relevance, only when searching with q=")
+
+
+class SkillList(BaseModel):
+    count: int
+    surface_filter: str | None
+    query: str | None = Field(None, description="Present when searching with q=")
+    skills: list[SkillSummary]
+
+
+class SkillDetail(BaseModel):
+    skill: SkillSummary
+    skill_md: str
+    files: list[str]
+    editable: bool
+
+
+class InstallTicket(BaseModel):
+    install_token: str
+    skill: str
+    version: str
+    expires_in: int
+    command: str = Field(description="For Claude.ai / Claude Desktop: writes /tmp/<name>.skill")
+    claude_code_command: str = Field(description="For Claude Code: installs into ~/.claude/skills")
+
+
+class PayloadFile(BaseModel):
+    path: str
+    content: str
+    encoding: Literal["base64"] | None = None
+
+
+class PayloadSkill(BaseModel):
+    name: str
+    version: str
+    plugin: str
+
+
+class InstallPayload(BaseModel):
+    skill: PayloadSkill
+    files: list[PayloadFile]
+
+
+class InstalledSkill(BaseModel):
+    name: str = Field(max_length=200)
+    version: str = Field(max_length=200)
+
+
+class CheckUpdatesRequest(BaseModel):
+    installed: list[InstalledSkill] = Field(max_length=2000)
+
+
+class Update(BaseModel):
+    name: str
+    installedVersion: str
+    availableVersion: str
+
+
+class CheckUpdatesResponse(BaseModel):
+    hasUpdates: bool
+    updates: list[Update]
+
+
+class WhoAmI(BaseModel):
+    id: str
+    email: str
+    name: str
+    provider: str
+
+
+class FindingBody(BaseModel):
+    level: Literal["error", "warning"]
+    file: str
+    line: int | None
+    message: str
+
+
+class DebugPlugin(BaseModel):
+    name: str
+    path: str | None
+    source: Any
+    remote: bool
+    published: bool
+    loadable: bool
+    version: str | None
+    skills: list[str]
+
+
+class DebugPlugins(BaseModel):
+    marketplace: str | None
+    plugin_root: str
+    plugins: list[DebugPlugin]
+    findings: list[FindingBody]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    marketplace: str | None
+    source: str
+    plugins: int
+    skills: int
+    errors: int
+    warnings: int
+    loaded_at: float
+    snapshot_age_seconds: float

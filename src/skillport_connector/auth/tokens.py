@@ -1,0 +1,71 @@
+"""API and install tokens: random, shown once, stored only as a SHA-256 hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from ..store import Store
+from .identity import Identity
+
+API_TOKEN_PREFIX = "sk_api_"
+INSTALL_TOKEN_PREFIX = "sk_install_"
+API_TOKEN_TTL = 15 * 60
+INSTALL_TOKEN_TTL = 15 * 60
+
+
+def _new(prefix: str) -> str:
+    # 24 random bytes -> 32 url-safe characters, as the original connector's tokens.
+    return prefix + secrets.token_urlsafe(24)
+
+
+def _key(kind: str, token: str) -> str:
+    return f"{kind}:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Redemption:
+    """Outcome of redeeming a single-use token."""
+
+    status: str  # "ok" | "unknown" | "used"
+    record: dict[str, Any] | None = None
+
+
+class TokenService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def mint_api_token(self, identity: Identity, ttl: int = API_TOKEN_TTL) -> str:
+        token = _new(API_TOKEN_PREFIX)
+        self.store.put(_key("api", token), {"user": identity.as_dict()}, ttl=ttl)
+        return token
+
+    def identity_for(self, token: str) -> Identity | None:
+        if not token.startswith(API_TOKEN_PREFIX) or len(token) > 200:
+            return None
+        record = self.store.get(_key("api", token))
+        return Identity.from_dict(record["user"]) if record else None
+
+    def revoke_api_token(self, token: str) -> bool:
+        return self.store.delete(_key("api", token))
+
+    def mint_install_token(self, identity: Identity, skill: str, version: str) -> str:
+        token = _new(INSTALL_TOKEN_PREFIX)
+        record = {"user": identity.as_dict(), "skill": skill, "version": version}
+        self.store.put(_key("install", token), record, ttl=INSTALL_TOKEN_TTL)
+        return token
+
+    def peek_install_token(self, token: str) -> dict[str, Any] | None:
+        if not token.startswith(INSTALL_TOKEN_PREFIX) or len(token) > 200:
+            return None
+        return self.store.get(_key("install", token))
+
+    def redeem_install_token(self, token: str) -> Redemption:
+        if not token.startswith(INSTALL_TOKEN_PREFIX) or len(token) > 200:
+            return Redemption("unknown")
+        record, first = self.store.claim(_key("install", token))
+        if record is None:
+            return Redemption("unknown")
+        return Redemption("ok" if first else "used", record)

@@ -1,0 +1,65 @@
+"""The immutable, indexed catalog of one marketplace snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any
+
+from ..sources.tree import Tree
+from .model import Finding, Plugin, Skill
+from .search import Hit, SearchIndex
+
+
+class Catalog:
+    """What a marketplace contains, as loaded from one tree.
+
+    Built once per snapshot and never mutated, so readers need no locks; a refresh
+    builds a new catalog and swaps the reference.
+    """
+
+    def __init__(
+        self,
+        *,
+        tree: Tree,
+        marketplace: Mapping[str, Any],
+        plugins: tuple[Plugin, ...],
+        skills: Mapping[str, Skill],
+        findings: tuple[Finding, ...],
+    ) -> None:
+        self.tree = tree
+        self.marketplace = MappingProxyType(dict(marketplace))
+        self.plugins = plugins
+        self.skills: Mapping[str, Skill] = MappingProxyType(dict(skills))
+        self.findings = findings
+        self._plugins_by_name = {p.name: p for p in plugins}
+
+    def __repr__(self) -> str:
+        return f"<Catalog {self.name!r}: {len(self.plugins)} plugins, {len(self.skills)} skills>"
+
+    @property
+    def name(self) -> str | None:
+        value = self.marketplace.get("name")
+        return value if isinstance(value, str) else None
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level == "warning")
+
+    def skill(self, name: str) -> Skill | None:
+        return self.skills.get(name)
+
+    def plugin(self, name: str) -> Plugin | None:
+        return self._plugins_by_name.get(name)
+
+    @cached_property
+    def _index(self) -> SearchIndex:
+        return SearchIndex(self.skills.values())
+
+    def search(self, query: str) -> list[Hit]:
+        return self._index.search(query)

@@ -1,0 +1,168 @@
+"""``skillport-connector`` command line: serve, validate, token."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .auth import API_TOKEN_TTL, Identity, TokenService
+from .catalog import Catalog, load_catalog
+from .settings import ConfigError, Settings
+from .sources.tree import DirectoryTree
+from .store import SQLiteStore
+
+
+def catalog_report(catalog: Catalog) -> dict[str, Any]:
+    """The ``validate --json`` document."""
+    plugins = []
+    for plugin in catalog.plugins:
+        skills = [catalog.skills[name] for name in plugin.skills]
+        plugins.append(
+            {
+                "name": plugin.name,
+                "source": plugin.source,
+                "remote": plugin.remote,
+                "published": plugin.published,
+                "loadable": plugin.loadable,
+                "version": plugin.version,
+                "skills": [
+                    {"name": s.name, "path": s.path, "description": s.description} for s in skills
+                ],
+            }
+        )
+    return {
+        "marketplace": catalog.name,
+        "plugins": plugins,
+        "findings": [f.as_dict() for f in catalog.findings],
+    }
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if not path.is_dir():
+        print(f"skillport-connector: {path} is not a folder", file=sys.stderr)
+        return 2
+    catalog = load_catalog(DirectoryTree(path))
+    errors, warnings = len(catalog.errors), len(catalog.warnings)
+    if args.json:
+        json.dump(catalog_report(catalog), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        for finding in catalog.findings:
+            print(finding)
+        published = sum(1 for p in catalog.plugins if p.published)
+        print(
+            f"{catalog.name or path}: {len(catalog.plugins)} plugins ({published} published), "
+            f"{len(catalog.skills)} skills; {errors} errors, {warnings} warnings"
+        )
+    failed = errors > 0 or (args.strict and warnings > 0)
+    return 1 if failed else 0
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        marketplace=Path(args.marketplace) if getattr(args, "marketplace", None) else None,
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+        public_url=getattr(args, "public_url", None),
+    )
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    try:
+        identity = Identity.local(args.user, id=args.id, name=args.name)
+    except ValueError as exc:
+        print(f"skillport-connector: {exc}", file=sys.stderr)
+        return 2
+    settings = _settings(args)
+    store = SQLiteStore(settings.store_path)
+    try:
+        print(TokenService(store).mint_api_token(identity))
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    settings = _settings(args)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = create_app(settings)
+    services = app.state.services
+    catalog = services.source.catalog
+    print(
+        f"Skillport Connector {__version__}: {catalog.name or 'marketplace'} from "
+        f"{settings.marketplace} — {len(catalog.skills)} skills, "
+        f"{len(catalog.errors)} errors, {len(catalog.warnings)} warnings",
+        flush=True,
+    )
+    if settings.loopback:
+        who = Identity.local(settings.dev_user)
+        token = services.tokens.mint_api_token(who)
+        print(
+            f"Dev token for {who.id} (valid {API_TOKEN_TTL // 60} min; mint more with "
+            f"`skillport-connector token --user EMAIL`):\n  {token}\n"
+            f"Try: curl -H 'Authorization: Bearer {token}' {settings.base_url}/api/skills",
+            flush=True,
+        )
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="skillport-connector",
+        description="Serve a Claude Skills marketplace to Claude.ai, Claude Desktop and Code.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser(
+        "serve", help="run the connector (defaults: demo marketplace, 127.0.0.1:8787)"
+    )
+    serve.add_argument("--marketplace", help="marketplace folder (default: the bundled demo)")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8787)")
+    serve.add_argument("--data-dir", help="where the embedded store lives")
+    serve.add_argument("--public-url", help="address clients reach this server at")
+    serve.set_defaults(func=cmd_serve)
+
+    validate = sub.add_parser(
+        "validate", help="check a marketplace folder and explain every problem"
+    )
+    validate.add_argument("path")
+    validate.add_argument("--json", action="store_true", help="machine-readable report")
+    validate.add_argument("--strict", action="store_true", help="fail on warnings too")
+    validate.set_defaults(func=cmd_validate)
+
+    token = sub.add_parser("token", help="mint a 15-minute API token (prints only the token)")
+    token.add_argument("--user", required=True, metavar="EMAIL")
+    token.add_argument("--id", metavar="PROVIDER:UID", help="user id (default local:EMAIL)")
+    token.add_argument("--name", help="display name")
+    token.add_argument("--data-dir", help="the server's data folder")
+    token.set_defaults(func=cmd_token)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"skillport-connector: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Skillport installer, served by a Skillport Connector with its address baked in.
+#
+#   curl -sf __SKILLPORT_BASE_URL__/install.sh | bash -s -- <install_token> --package
+#   curl -sf __SKILLPORT_BASE_URL__/install.sh | bash -s -- <install_token> --skill
+#
+# --package  writes /tmp/<name>.skill (for Claude.ai and Claude Desktop: "Copy to your skills")
+#            and prints SKILL_FILE=<path> as its last line.
+# --skill    installs into ~/.claude/skills/<name>/ (for Claude Code), replacing an older copy.
+#
+# Needs only bash, curl and python3. Whatever the server sends, nothing is written outside
+# the target folder or package file: paths are checked and files are created fresh.
+# Environment: SKILLPORT_SKILLS_DIR (default ~/.claude/skills), SKILLPORT_PACKAGE_DIR (default /tmp).
+set -euo pipefail
+
+BASE_URL="${SKILLPORT_URL:-__SKILLPORT_BASE_URL__}"
+TOKEN=""
+MODE="package"
+
+die() { echo "skillport: $*" >&2; exit 1; }
+
+for arg in "$@"; do
+  case "$arg" in
+    --package) MODE="package" ;;
+    --skill) MODE="skill" ;;
+    -h|--help) echo "usage: install.sh <sk_install_token> [--package|--skill]"; exit 0 ;;
+    sk_install_*) TOKEN="$arg" ;;
+    *) die "unknown argument '$arg' (expected an sk_install_ token, --package or --skill)" ;;
+  esac
+done
+[ -n "$TOKEN" ] || die "missing install token: ask Claude (or GET /api/skills/<name>/install) for a new one"
+command -v curl >/dev/null || die "curl is required"
+command -v python3 >/dev/null || die "python3 is required"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/skillport-install.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+PAYLOAD="$WORK/payload.json"
+
+attempt=1
+delay=1
+while :; do
+  status="$(curl -sS -o "$PAYLOAD" -w '%{http_code}' "$BASE_URL/api/install/$TOKEN" 2>"$WORK/curl.err" || true)"
+  case "$status" in
+    200) break ;;
+    404) die "this install link is unknown or has expired (links last 15 minutes); ask for a new one" ;;
+    410) die "this install link was already used (each link works once); ask for a new one" ;;
+    5??|000|"")
+      if [ "$attempt" -ge 5 ]; then
+        die "the server did not answer properly after $attempt attempts (last status ${status:-none}: $(cat "$WORK/curl.err" 2>/dev/null))"
+      fi
+      echo "skillport: server answered ${status:-nothing}; retrying in ${delay}s ($attempt/5)" >&2
+      sleep "$delay"; attempt=$((attempt + 1)); delay=$((delay * 2)) ;;
+    *) die "unexpected answer $status from $BASE_URL: $(head -c 300 "$PAYLOAD" 2>/dev/null)" ;;
+  esac
+done
+
+python3 - "$PAYLOAD" "$MODE" "$WORK" <<'PY'
+import base64, json, os, re, shutil, sys, tempfile, zipfile
+
+payload_path, mode, work = sys.argv[1:4]
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+MAX_FILES, MAX_BYTES = 5000, 200 * 1024 * 1024
+
+def die(msg):
+    print("skillport: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+try:
+    with open(payload_path, "rb") as fh:
+        payload = json.load(fh)
+    skill = payload["skill"]
+    name, version, files = skill["name"], str(skill.get("version", "")), payload["files"]
+except (ValueError, KeyError, TypeError):
+    die("the server sent something that is not an install payload")
+if not isinstance(name, str) or not NAME.match(name) or name in (".", ".."):
+    die("refusing unsafe skill name %r" % (name,))
+if not isinstance(files, list) or len(files) > MAX_FILES:
+    die("refusing a payload with a bad file list")
+
+def safe_parts(path):
+    if not isinstance(path, str) or not path or len(path) > 1024:
+        return None
+    if "\x00" in path or "\\" in path or path.startswith("/"):
+        return None
+    parts = path.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return None
+    return parts
+
+stage = tempfile.mkdtemp(prefix=".skillport-stage-", dir=work)
+total = 0
+written = []
+for entry in files:
+    parts = safe_parts(entry.get("path") if isinstance(entry, dict) else None)
+    if parts is None:
+        die("refusing unsafe file path %r" % (entry.get("path") if isinstance(entry, dict) else entry,))
+    content = entry.get("content", "")
+    if not isinstance(content, str):
+        die("refusing file %r with non-text content field" % entry["path"])
+    if entry.get("encoding") == "base64":
+        try:
+            data = base64.b64decode(content, validate=True)
+        except ValueError:
+            die("file %r is not valid base64" % entry["path"])
+    else:
+        data = content.encode("utf-8")
+    total += len(data)
+    if total > MAX_BYTES:
+        die("refusing a payload larger than %d bytes" % MAX_BYTES)
+    parent = stage
+    for part in parts[:-1]:
+        parent = os.path.join(parent, part)
+        if os.path.islink(parent) or (os.path.exists(parent) and not os.path.isdir(parent)):
+            die("refusing conflicting path %r" % entry["path"])
+        os.makedirs(parent, exist_ok=True)
+    target = os.path.join(parent, parts[-1])
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(target, flags, 0o644)
+    except FileExistsError:
+        die("refusing duplicate path %r" % entry["path"])
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    written.append("/".join(parts))
+if "SKILL.md" not in written:
+    die("the payload has no SKILL.md")
+
+if mode == "skill":
+    skills_dir = os.path.expanduser(os.environ.get("SKILLPORT_SKILLS_DIR", "~/.claude/skills"))
+    os.makedirs(skills_dir, exist_ok=True)
+    dest = os.path.join(skills_dir, name)
+    fresh = tempfile.mkdtemp(prefix=".skillport-new-", dir=skills_dir)
+    os.rmdir(fresh)
+    shutil.copytree(stage, fresh, symlinks=True)
+    old = None
+    if os.path.lexists(dest):
+        old = tempfile.mkdtemp(prefix=".skillport-old-", dir=skills_dir)
+        os.rmdir(old)
+        os.rename(dest, old)
+    os.rename(fresh, dest)
+    if old:
+        if os.path.isdir(old) and not os.path.islink(old):
+            shutil.rmtree(old)
+        else:
+            os.unlink(old)
+    print("Installed %s %s into %s (%d files)." % (name, version, dest, len(written)))
+    print("Claude Code picks it up in new sessions; restart a running session to use it now.")
+    print("SKILL_DIR=%s" % dest)
+else:
+    out_dir = os.environ.get("SKILLPORT_PACKAGE_DIR", "/tmp")
+    dest = os.path.join(out_dir, name + ".skill")
+    fd, tmp = tempfile.mkstemp(prefix=".skillport-", suffix=".skill", dir=out_dir)
+    with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as zf:
+        for rel in sorted(written):
+            zf.write(os.path.join(stage, *rel.split("/")), name + "/" + rel)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, dest)  # replaces a planted symlink itself, never follows it
+    print("Packaged %s %s (%d files)." % (name, version, len(written)))
+    print("SKILL_FILE=%s" % dest)
+PY

@@ -1,0 +1,112 @@
+"""Configuration: command-line flags win over ``SKILLPORT_*`` environment variables,
+which win over the defaults."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalog import Limits
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
+    return Path(base) / "skillport-connector"
+
+
+def demo_marketplace() -> Path:
+    return Path(__file__).parent / "demo"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class ConfigError(Exception):
+    """Configuration that cannot work; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    marketplace: Path = field(default_factory=demo_marketplace)
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    data_dir: Path = field(default_factory=default_data_dir)
+    public_url: str | None = None
+    dev_user: str = "developer@localhost"
+    max_package_bytes: int = 30 * 1024 * 1024
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def base_url(self) -> str:
+        """The address clients use; install.sh has it baked in, so it never comes from a request."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "state.sqlite3"
+
+    @property
+    def loopback(self) -> bool:
+        return is_loopback(self.host)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = dict(os.environ if env is None else env)
+        values: dict[str, object] = {}
+        if env.get("SKILLPORT_MARKETPLACE"):
+            values["marketplace"] = Path(env["SKILLPORT_MARKETPLACE"])
+        if env.get("SKILLPORT_HOST"):
+            values["host"] = env["SKILLPORT_HOST"]
+        if env.get("SKILLPORT_PORT"):
+            values["port"] = _int(env["SKILLPORT_PORT"], "SKILLPORT_PORT")
+        if env.get("SKILLPORT_DATA_DIR"):
+            values["data_dir"] = Path(env["SKILLPORT_DATA_DIR"])
+        if env.get("SKILLPORT_PUBLIC_URL"):
+            values["public_url"] = env["SKILLPORT_PUBLIC_URL"]
+        if env.get("SKILLPORT_DEV_USER"):
+            values["dev_user"] = env["SKILLPORT_DEV_USER"]
+        if env.get("SKILLPORT_MAX_PACKAGE_BYTES"):
+            values["max_package_bytes"] = _int(
+                env["SKILLPORT_MAX_PACKAGE_BYTES"], "SKILLPORT_MAX_PACKAGE_BYTES"
+            )
+        if env.get("SKILLPORT_MAX_FILE_BYTES"):
+            values["limits"] = Limits(
+                max_file_bytes=_int(env["SKILLPORT_MAX_FILE_BYTES"], "SKILLPORT_MAX_FILE_BYTES")
+            )
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port {self.port} is out of range (1-65535)")
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                "SKILLPORT_PUBLIC_URL must start with https:// (or http:// on loopback)"
+            )
+        if not self.marketplace.is_dir():
+            raise ConfigError(f"marketplace folder {self.marketplace} does not exist")
+
+
+def _int(text: str, name: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {text!r}") from None

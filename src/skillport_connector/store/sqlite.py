@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+
+class SQLiteStore:
+    """Embedded store: one SQLite file under the data directory.
+
+    WAL mode lets the server and the ``token`` command share the file; each operation is
+    one short transaction, so calling it from async code does not block for long.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, clock: Any = time.time) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(
+            self.path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS kv ("
+            " key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at REAL,"
+            " used INTEGER NOT NULL DEFAULT 0)"
+        )
+        with contextlib.suppress(OSError):  # e.g. a read-only mount: keep going
+            os.chmod(self.path, 0o600)
+        self._last_sweep = 0.0
+
+    def _expiry(self, ttl: float | None) -> float | None:
+        return None if ttl is None else self._clock() + ttl
+
+    def _sweep(self, now: float) -> None:
+        if now - self._last_sweep > 60:
+            self._last_sweep = now
+            self._db.execute(
+                "DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?", (now,)
+            )
+
+    def put(self, key: str, value: dict[str, Any], ttl: float | None = None) -> None:
+        data = json.dumps(value, separators=(",", ":"))
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO kv (key, value, expires_at, used) VALUES (?, ?, ?, 0)",
+                (key, data, self._expiry(ttl)),
+            )
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        now = self._clock()
+        with self._lock:
+            self._sweep(now)
+            row = self._db.execute(
+                "SELECT value FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)",
+                (key, now),
+            ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def delete(self, key: str) -> bool:
+        with self._lock:
+            cur = self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
+        return cur.rowcount > 0
+
+    def claim(self, key: str) -> tuple[dict[str, Any] | None, bool]:
+        now = self._clock()
+        with self._lock:
+            # The UPDATE is the atomic step: only one caller, in any process, flips used 0 -> 1.
+            cur = self._db.execute(
+                "UPDATE kv SET used = 1 WHERE key = ? AND used = 0"
+                " AND (expires_at IS NULL OR expires_at > ?)",
+                (key, now),
+            )
+            first = cur.rowcount == 1
+            row = self._db.execute(
+                "SELECT value FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)",
+                (key, now),
+            ).fetchone()
+        if row is None:
+            return None, False
+        return json.loads(row[0]), first
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
