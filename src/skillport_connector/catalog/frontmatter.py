@@ -91,8 +91,13 @@ def parse_skill_md(raw: bytes) -> SkillDocument:
     try:
         data = yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 2 if mark is not None else 2
+        mark = getattr(exc, "problem_mark", None)
+        context = getattr(exc, "context_mark", None)
+        if context is not None and (mark is None or mark.line >= end - 1):
+            # Found only at the end (an unclosed bracket or quote): point where it opened.
+            mark = context
+        # Clamp to the last line of the YAML block: never the closing fence.
+        line = max(2, min(mark.line + 2, end)) if mark is not None else 2
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         problems.append(Problem("error", line, f"front matter is not valid YAML: {reason}"))
         return SkillDocument({}, body, tuple(problems))

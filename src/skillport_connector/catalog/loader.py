@@ -149,7 +149,10 @@ class _Loader:
                 self.plugins.append(plugin)
                 if plugin.path is not None:
                     claimed.add(plugin.path)
-        self.load_unpublished(plugin_root, claimed, seen_names)
+        # Unpublished groups live under pluginRoot; a root-level pluginRoot has none.
+        unpublished_root = DEFAULT_PLUGIN_ROOT if plugin_root is None else plugin_root
+        if unpublished_root:
+            self.load_unpublished(unpublished_root, claimed, seen_names)
         return Catalog(
             tree=self.tree,
             marketplace=marketplace,
@@ -187,26 +190,27 @@ class _Loader:
         if metadata is not None and not isinstance(metadata, dict):
             self.error(MARKETPLACE_FILE, "'metadata' must be an object", self.key_line("metadata"))
 
-    def plugin_root(self, marketplace: dict[str, Any]) -> str:
+    def plugin_root(self, marketplace: dict[str, Any]) -> str | None:
+        """``metadata.pluginRoot``, cleaned; ``None`` when the marketplace sets none."""
         metadata = marketplace.get("metadata")
         raw = metadata.get("pluginRoot") if isinstance(metadata, dict) else None
         if raw is None:
-            return DEFAULT_PLUGIN_ROOT
+            return None
         if not isinstance(raw, str):
             self.error(
                 MARKETPLACE_FILE,
                 "metadata.pluginRoot must be a string",
                 self.key_line("pluginRoot"),
             )
-            return DEFAULT_PLUGIN_ROOT
+            return None
         try:
             return clean_path(raw)
         except UnsafePathError as exc:
             self.error(MARKETPLACE_FILE, f"metadata.pluginRoot: {exc}", self.key_line("pluginRoot"))
-            return DEFAULT_PLUGIN_ROOT
+            return None
 
     def load_entry(
-        self, index: int, entry: object, plugin_root: str, seen_names: set[str]
+        self, index: int, entry: object, plugin_root: str | None, seen_names: set[str]
     ) -> Plugin | None:
         where = f"plugins[{index}]"
         if not isinstance(entry, dict):
@@ -540,12 +544,16 @@ class _Loader:
         return f"0.0.0+{digest.hexdigest()[:12]}"
 
 
-def resolve_source(source: str, plugin_root: str) -> str:
-    """Marketplace-relative folder of a local plugin source."""
+def resolve_source(source: str, plugin_root: str | None) -> str:
+    """Marketplace-relative folder of a local plugin source.
+
+    ``./x`` is relative to the marketplace root; a bare ``x`` is relative to
+    ``metadata.pluginRoot`` when the marketplace sets one, else to the root.
+    """
     if source in (".", "./") or source.startswith("./"):
         return clean_path(source)
     if "/" not in source and ":" not in source and "\\" not in source and source not in ("", ".."):
-        return join(plugin_root, source)
+        return join(plugin_root or "", source)
     if source.startswith("/"):
         raise UnsafePathError("must be relative to the marketplace, not absolute")
     if ".." in source.split("/"):

@@ -1,0 +1,117 @@
+"""``skillport-connector validate``: findings as file:line: message, exit codes, --json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import marketplace, skill_md, write_tree
+
+from skillport_connector.cli import main
+from skillport_connector.settings import demo_marketplace
+
+MP = ".claude-plugin/marketplace.json"
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["validate", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_clean_marketplace_exits_zero(capsys):
+    code, out, _ = run(capsys, str(demo_marketplace()), "--strict")
+    assert code == 0
+    assert "0 errors, 0 warnings" in out
+
+
+def test_errors_are_printed_with_file_and_line_and_exit_one(tmp_path: Path, capsys):
+    write_tree(
+        tmp_path,
+        {
+            MP: marketplace({"name": "a", "source": "./a"}),
+            "a/skills/bad/SKILL.md": "---\nname: Bad_Name\ndescription: d\n---\n",
+        },
+    )
+    code, out, _ = run(capsys, str(tmp_path))
+    assert code == 1
+    assert "a/skills/bad/SKILL.md:2: error: name 'Bad_Name' must use only lowercase" in out
+
+
+def test_warnings_fail_only_with_strict(tmp_path: Path, capsys):
+    write_tree(
+        tmp_path,
+        {
+            MP: marketplace({"name": "a", "source": "./a"}),
+            "a/skills/folder/SKILL.md": skill_md("other"),
+        },
+    )
+    assert run(capsys, str(tmp_path))[0] == 0
+    assert run(capsys, str(tmp_path), "--strict")[0] == 1
+
+
+def test_json_report_shape(tmp_path: Path, capsys):
+    write_tree(
+        tmp_path,
+        {
+            MP: marketplace(
+                {"name": "a", "source": "./a", "version": "1.0.0"},
+                {"name": "r", "source": {"source": "github", "repo": "o/r"}},
+            ),
+            "a/skills/one/SKILL.md": skill_md("one", "First skill."),
+            "plugins/draft/skills/two/SKILL.md": skill_md("two"),
+        },
+    )
+    code, out, _ = run(capsys, str(tmp_path), "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["marketplace"] == "test-market"
+    by_name = {p["name"]: p for p in report["plugins"]}
+    assert by_name["a"] == {
+        "name": "a",
+        "source": "./a",
+        "remote": False,
+        "published": True,
+        "loadable": True,
+        "version": "1.0.0",
+        "skills": [{"name": "one", "path": "a/skills/one", "description": "First skill."}],
+    }
+    assert by_name["r"]["remote"] is True and by_name["r"]["skills"] == []
+    assert by_name["draft"]["published"] is False
+    assert report["findings"] == []
+
+
+def test_thoroughly_broken_marketplace_is_explained_without_crashing(tmp_path: Path, capsys):
+    write_tree(
+        tmp_path,
+        {
+            MP: '{"name": "x", "owner": {"name": "o"}, "plugins": [\n'
+            ' {"name": "a", "source": "./a"},\n'
+            ' {"name": "b", "source": "../b"},\n'
+            ' {"name": "c", "source": {"source": "github"}},\n'
+            ' {"name": "d", "source": "./missing"},\n'
+            ' "not-an-object"\n]}',
+            "a/.claude-plugin/plugin.json": "{oops",
+            "a/skills/s/SKILL.md": b"\xff\xfe garbage",
+            "plugins/g/skills/t/SKILL.md": "---\nname: [\n---\n",
+            "plugins/g/skills/u/SKILL.md": "no front matter",
+        },
+    )
+    code, out, _ = run(capsys, str(tmp_path))
+    assert code == 1
+    lines = out.strip().splitlines()
+    assert any(
+        line.startswith(".claude-plugin/marketplace.json:3: error: plugin 'b'") for line in lines
+    )
+    assert any(
+        line.startswith("a/.claude-plugin/plugin.json:1: error: is not valid JSON")
+        for line in lines
+    )
+    assert any("plugins/g/skills/t/SKILL.md:2: error" in line for line in lines)
+    assert any("plugins/g/skills/u/SKILL.md:1: error" in line for line in lines)
+    assert lines[-1].endswith("warnings")
+
+
+def test_missing_folder_exits_two(tmp_path: Path, capsys):
+    code, _, err = run(capsys, str(tmp_path / "nope"))
+    assert code == 2 and "is not a folder" in err
