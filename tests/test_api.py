@@ -1,0 +1,432 @@
+"""HTTP behaviour of every route, including every error status, against the demo marketplace."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import skill_md
+from fastapi.testclient import TestClient
+
+from skillport_connector.app import create_app
+from skillport_connector.auth import Identity
+from skillport_connector.settings import Settings, demo_marketplace
+from skillport_connector.store import SQLiteStore
+
+DEMO = demo_marketplace()
+PUBLISHED = {
+    "skillport",
+    "meeting-notes",
+    "proposal-writer",
+    "commit-messages",
+    "changelog",
+    "csv-profiler",
+    "house-style",
+}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def market(tmp_path: Path) -> Path:
+    """A private copy of the demo, so tests may change it."""
+    return Path(shutil.copytree(DEMO, tmp_path / "market"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, market: Path) -> Settings:
+    return Settings(
+        marketplace=market, data_dir=tmp_path / "data", public_url="https://skills.example.com"
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, clock: Clock):
+    return create_app(settings, store=SQLiteStore(settings.store_path, clock=clock))
+
+
+@pytest.fixture
+def client(app) -> TestClient:
+    return TestClient(app)
+
+
+@pytest.fixture
+def token(app) -> str:
+    return app.state.services.tokens.mint_api_token(Identity.local("ann@example.com", name="Ann"))
+
+
+@pytest.fixture
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_error(response, status: int, kind: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error", "message"}
+    assert body["error"] == kind and body["message"]
+    return body
+
+
+# -- authentication --------------------------------------------------------------------------
+
+
+def test_missing_token_is_401_with_a_bearer_challenge(client):
+    response = client.get("/api/skills")
+    assert_error(response, 401, "unauthorized")
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_unknown_token_is_401(client):
+    response = client.get("/api/skills", headers={"Authorization": "Bearer sk_api_nope"})
+    assert_error(response, 401, "unauthorized")
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+def test_api_token_expires_after_15_minutes(client, auth, clock):
+    clock.now += 14 * 60
+    assert client.get("/api/whoami", headers=auth).status_code == 200
+    clock.now += 61
+    assert_error(client.get("/api/whoami", headers=auth), 401, "unauthorized")
+
+
+def test_tokens_are_stored_only_as_hashes(settings, token, client, auth):
+    client.get("/api/skills/csv-profiler/install", headers=auth)
+    raw = b"".join(p.read_bytes() for p in settings.data_dir.iterdir())
+    assert token.encode() not in raw
+    assert b"sk_install_" not in raw
+
+
+def test_whoami_returns_the_identity(client, auth):
+    assert client.get("/api/whoami", headers=auth).json() == {
+        "id": "local:ann@example.com",
+        "email": "ann@example.com",
+        "name": "Ann",
+        "provider": "local",
+    }
+
+
+# -- listing and search ----------------------------------------------------------------------
+
+
+def test_listing_has_the_contract_shape(client, auth):
+    body = client.get("/api/skills", headers=auth).json()
+    assert body["count"] == len(body["skills"]) == len(PUBLISHED)
+    assert body["surface_filter"] is None
+    assert {s["name"] for s in body["skills"]} == PUBLISHED
+    csv = next(s for s in body["skills"] if s["name"] == "csv-profiler")
+    assert csv == {
+        "name": "csv-profiler",
+        "plugin": "data-tools",
+        "description": csv["description"],
+        "version": "0.9.0-beta.1",
+        "author": {"name": "Analytics Team"},
+        "category": "data",
+        "tags": ["surface:CAI", "surface:CD", "data"],
+        "keywords": ["csv", "data", "profile", "statistics"],
+        "surface_tags": ["CAI", "CD"],
+        "published": True,
+        "editable": False,
+    }
+
+
+def test_unpublished_skills_are_hidden_from_people_who_cannot_write_them(client, auth):
+    names = {s["name"] for s in client.get("/api/skills", headers=auth).json()["skills"]}
+    assert "incident-review" not in names
+    assert_error(client.get("/api/skills/incident-review", headers=auth), 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    "surface, expected",
+    [
+        ("CC", {"skillport", "commit-messages", "changelog", "house-style"}),
+        ("CD", {"skillport", "meeting-notes", "proposal-writer", "csv-profiler", "house-style"}),
+        ("cai", {"skillport", "meeting-notes", "proposal-writer", "csv-profiler", "house-style"}),
+    ],
+)
+def test_surface_filter(client, auth, surface, expected):
+    body = client.get(f"/api/skills?surface={surface}", headers=auth).json()
+    assert body["surface_filter"] == surface.upper()
+    assert {s["name"] for s in body["skills"]} == expected
+
+
+def test_unknown_surface_is_400(client, auth):
+    body = assert_error(client.get("/api/skills?surface=MOBILE", headers=auth), 400, "bad_request")
+    assert "CC" in body["message"] and "CAI" in body["message"]
+
+
+def test_search_ranks_best_match_first_with_scores(client, auth):
+    body = client.get("/api/skills?q=csv data", headers=auth).json()
+    assert body["query"] == "csv data"
+    assert body["skills"][0]["name"] == "csv-profiler"
+    scores = [s["score"] for s in body["skills"]]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0
+
+
+def test_search_matches_the_skill_body(client, auth):
+    names = [
+        s["name"] for s in client.get("/api/skills?q=imperative", headers=auth).json()["skills"]
+    ]
+    assert names == ["commit-messages"]
+
+
+def test_search_respects_the_surface_filter_and_visibility(client, auth):
+    body = client.get("/api/skills?q=incident-review", headers=auth).json()
+    assert all(s["name"] != "incident-review" for s in body["skills"])
+    assert client.get("/api/skills?q=transcript", headers=auth).json()["count"] == 1
+    assert client.get("/api/skills?q=transcript&surface=CC", headers=auth).json()["count"] == 0
+
+
+def test_refresh_reloads_the_marketplace(client, auth, market):
+    (market / "plugins/writing/skills/status-report").mkdir()
+    (market / "plugins/writing/skills/status-report/SKILL.md").write_text(skill_md("status-report"))
+    assert "status-report" not in {
+        s["name"] for s in client.get("/api/skills", headers=auth).json()["skills"]
+    }
+    body = client.get("/api/skills?refresh=true", headers=auth).json()
+    assert "status-report" in {s["name"] for s in body["skills"]}
+
+
+def test_bad_boolean_query_is_400(client, auth):
+    assert_error(client.get("/api/skills?refresh=maybe", headers=auth), 400, "bad_request")
+
+
+# -- one skill -------------------------------------------------------------------------------
+
+
+def test_skill_detail(client, auth):
+    body = client.get("/api/skills/csv-profiler", headers=auth).json()
+    assert body["skill"]["name"] == "csv-profiler"
+    assert (
+        body["skill_md"] == (DEMO / "plugins/data-tools/skills/csv-profiler/SKILL.md").read_text()
+    )
+    assert body["files"] == ["SKILL.md", "assets/logo.png", "scripts/profile_csv.py"]
+    assert body["editable"] is False
+
+
+def test_unknown_skill_is_404(client, auth):
+    body = assert_error(client.get("/api/skills/no-such-skill", headers=auth), 404, "not_found")
+    assert "GET /api/skills" in body["message"]
+
+
+# -- install tokens --------------------------------------------------------------------------
+
+
+def ticket(client, auth, name="csv-profiler") -> dict:
+    response = client.get(f"/api/skills/{name}/install", headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_install_ticket_shape(client, auth):
+    body = ticket(client, auth)
+    token = body["install_token"]
+    assert token.startswith("sk_install_") and len(token) == len("sk_install_") + 32
+    assert body["skill"] == "csv-profiler" and body["version"] == "0.9.0-beta.1"
+    assert body["expires_in"] == 900
+    assert (
+        body["command"]
+        == f"curl -sf https://skills.example.com/install.sh | bash -s -- {token} --package"
+    )
+    assert body["claude_code_command"].endswith(f"{token} --skill")
+
+
+def test_install_ticket_for_unknown_skill_is_404(client, auth):
+    assert_error(client.get("/api/skills/nope/install", headers=auth), 404, "not_found")
+
+
+def test_redeeming_returns_every_file_with_binaries_in_base64(client, auth):
+    token = ticket(client, auth)["install_token"]
+    body = client.get(f"/api/install/{token}").json()
+    assert body["skill"] == {
+        "name": "csv-profiler",
+        "version": "0.9.0-beta.1",
+        "plugin": "data-tools",
+    }
+    files = {f["path"]: f for f in body["files"]}
+    src = DEMO / "plugins/data-tools/skills/csv-profiler"
+    assert files["SKILL.md"]["content"] == (src / "SKILL.md").read_text()
+    assert "encoding" not in files["SKILL.md"]
+    assert files["assets/logo.png"]["encoding"] == "base64"
+    assert (
+        base64.b64decode(files["assets/logo.png"]["content"])
+        == (src / "assets/logo.png").read_bytes()
+    )
+    manifest = json.loads(files[".claude-plugin/plugin.json"]["content"])
+    assert manifest["name"] == "csv-profiler" and manifest["version"] == "0.9.0-beta.1"
+
+
+def test_install_token_works_once_then_410(client, auth):
+    token = ticket(client, auth)["install_token"]
+    assert client.get(f"/api/install/{token}").status_code == 200
+    assert_error(client.get(f"/api/install/{token}"), 410, "gone")
+
+
+def test_install_token_expires_after_15_minutes_then_404(client, auth, clock):
+    token = ticket(client, auth)["install_token"]
+    clock.now += 15 * 60 + 1
+    assert_error(client.get(f"/api/install/{token}"), 404, "not_found")
+
+
+def test_unknown_install_token_is_404(client):
+    assert_error(client.get("/api/install/sk_install_unknown"), 404, "not_found")
+    assert_error(client.get("/api/install/garbage"), 404, "not_found")
+
+
+def test_redeem_as_skill_zip(client, auth):
+    token = ticket(client, auth)["install_token"]
+    response = client.get(f"/api/install/{token}?format=skill")
+    assert response.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert "csv-profiler/SKILL.md" in names
+
+
+def test_redeem_with_unknown_format_is_400_and_keeps_the_token(client, auth):
+    token = ticket(client, auth)["install_token"]
+    assert_error(client.get(f"/api/install/{token}?format=tar"), 400, "bad_request")
+    assert client.get(f"/api/install/{token}").status_code == 200
+
+
+# -- packages --------------------------------------------------------------------------------
+
+
+def test_package_is_a_zip_with_one_root_folder_named_after_the_skill(client, auth):
+    response = client.get("/api/skills/csv-profiler/package", headers=auth)
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == 'attachment; filename="csv-profiler.skill"'
+    zf = zipfile.ZipFile(io.BytesIO(response.content))
+    assert {n.split("/")[0] for n in zf.namelist()} == {"csv-profiler"}
+    src = DEMO / "plugins/data-tools/skills/csv-profiler"
+    for rel in ("SKILL.md", "assets/logo.png", "scripts/profile_csv.py"):
+        assert zf.read(f"csv-profiler/{rel}") == (src / rel).read_bytes()
+
+
+def test_package_needs_a_token(client):
+    assert_error(client.get("/api/skills/csv-profiler/package"), 401, "unauthorized")
+
+
+def test_package_over_the_size_limit_is_413(tmp_path, market, clock):
+    small = Settings(marketplace=market, data_dir=tmp_path / "d2", max_package_bytes=1000)
+    app = create_app(small, store=SQLiteStore(small.store_path, clock=clock))
+    token = app.state.services.tokens.mint_api_token(Identity.local("a@example.com"))
+    response = TestClient(app).get(
+        "/api/skills/csv-profiler/package", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert_error(response, 413, "too_large")
+
+
+def test_install_script_has_the_public_url_baked_in(client):
+    response = client.get("/install.sh")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/x-shellscript")
+    assert 'BASE_URL="${SKILLPORT_URL:-https://skills.example.com}"' in response.text
+    assert "__SKILLPORT_BASE_URL__" not in response.text
+
+
+# -- updates ---------------------------------------------------------------------------------
+
+
+def test_check_updates_reports_newer_versions_only(client, auth):
+    installed = [
+        {"name": "meeting-notes", "version": "2.0.0"},
+        {"name": "changelog", "version": "1.4.2"},
+        {"name": "csv-profiler", "version": "0.9.0-alpha"},
+        {"name": "skillport", "version": "9.0.0"},
+        {"name": "not-in-the-marketplace", "version": "1.0.0"},
+        {"name": "incident-review", "version": "0.0.1"},
+    ]
+    body = client.post("/api/check-updates", headers=auth, json={"installed": installed}).json()
+    assert body == {
+        "hasUpdates": True,
+        "updates": [
+            {"name": "meeting-notes", "installedVersion": "2.0.0", "availableVersion": "2.1.0"},
+            {
+                "name": "csv-profiler",
+                "installedVersion": "0.9.0-alpha",
+                "availableVersion": "0.9.0-beta.1",
+            },
+        ],
+    }
+
+
+def test_check_updates_with_nothing_newer(client, auth):
+    body = client.post(
+        "/api/check-updates",
+        headers=auth,
+        json={"installed": [{"name": "changelog", "version": "1.4.2"}]},
+    ).json()
+    assert body == {"hasUpdates": False, "updates": []}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"installed": "all"}',
+        '{"installed": [{"name": "x"}]}',
+        "not json",
+        "[]",
+        '{"installed": [{"name": 1, "version": []}]}',
+    ],
+)
+def test_check_updates_rejects_bad_bodies_with_400(client, auth, payload):
+    response = client.post(
+        "/api/check-updates", headers={**auth, "Content-Type": "application/json"}, content=payload
+    )
+    assert_error(response, 400, "bad_request")
+
+
+# -- debug, health, docs, unknown routes -----------------------------------------------------
+
+
+def test_debug_plugins_lists_published_plugins_and_findings(client, auth):
+    body = client.get("/api/debug/plugins", headers=auth).json()
+    assert body["marketplace"] == "skillport-demo"
+    assert body["plugin_root"] == "plugins"
+    names = {p["name"] for p in body["plugins"]}
+    assert names == {"skillport", "writing", "engineering", "data-tools", "brand"}
+    assert body["findings"] == []
+
+
+def test_healthz(client):
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["marketplace"] == "skillport-demo"
+    assert body["skills"] == 8 and body["errors"] == 0
+    assert body["snapshot_age_seconds"] >= 0
+
+
+def test_openapi_describes_every_route(client):
+    spec = client.get("/openapi.json").json()
+    documented = {(path, method) for path, ops in spec["paths"].items() for method in ops}
+    routes = {
+        (route.path, method.lower())
+        for route in client.app.routes
+        for method in getattr(route, "methods", ()) or ()
+        if method != "HEAD" and not route.path.startswith(("/docs", "/openapi"))
+    }
+    assert routes <= documented
+    assert {"/api/skills", "/api/install/{token}", "/install.sh", "/healthz"} <= set(spec["paths"])
+
+
+def test_unknown_route_is_a_json_404(client):
+    assert_error(client.get("/api/nothing-here"), 404, "not_found")
+
+
+def test_wrong_method_is_a_json_405(client, auth):
+    assert_error(client.delete("/api/whoami", headers=auth), 405, "method_not_allowed")
