@@ -1,0 +1,302 @@
+"""End to end: the real server process, the served install.sh run by bash, both modes.
+
+Also runs install.sh against a hostile server (a small HTTP server of the test's own)
+to prove that nothing the server sends can make it write outside its target.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from skillport_connector.settings import demo_marketplace
+
+DEMO = demo_marketplace()
+CLI = [sys.executable, "-m", "skillport_connector.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[dict[str, str]]:
+    data = tmp_path_factory.mktemp("data")
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--data-dir", str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"server did not start:\n{proc.stdout.read() if proc.stdout else ''}"
+                )
+            time.sleep(0.1)
+        token = subprocess.run(
+            [*CLI, "token", "--user", "e2e@example.com", "--data-dir", str(data)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        yield {"base": base, "token": token}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def run_install(
+    server: dict[str, str], skill: str, mode: str, home: Path
+) -> subprocess.CompletedProcess:
+    ticket = httpx.get(
+        f"{server['base']}/api/skills/{skill}/install",
+        headers={"Authorization": f"Bearer {server['token']}"},
+    ).json()
+    command = ticket["command"] if mode == "package" else ticket["claude_code_command"]
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "SKILLPORT_PACKAGE_DIR": str(home),
+        "TMPDIR": str(home),
+    }
+    return subprocess.run(
+        ["bash", "-c", command], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def source_files(skill_dir: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(skill_dir)): p.read_bytes() for p in skill_dir.rglob("*") if p.is_file()
+    }
+
+
+CSV = DEMO / "plugins/data-tools/skills/csv-profiler"
+
+
+def test_token_command_prints_only_a_token(server):
+    assert server["token"].startswith("sk_api_") and "\n" not in server["token"]
+
+
+def test_install_sh_package_mode_writes_a_skill_zip(server, tmp_path):
+    result = run_install(server, "csv-profiler", "package", tmp_path)
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last == f"SKILL_FILE={tmp_path}/csv-profiler.skill"
+    with zipfile.ZipFile(tmp_path / "csv-profiler.skill") as zf:
+        contents = {n: zf.read(n) for n in zf.namelist() if not n.endswith("/")}
+    expected = {f"csv-profiler/{rel}": data for rel, data in source_files(CSV).items()}
+    plugin_json = contents.pop("csv-profiler/.claude-plugin/plugin.json")
+    assert contents == expected  # byte for byte, the PNG included
+    assert json.loads(plugin_json)["version"] == "0.9.0-beta.1"
+
+
+def test_install_sh_skill_mode_installs_into_claude_skills(server, tmp_path):
+    result = run_install(server, "csv-profiler", "skill", tmp_path)
+    assert result.returncode == 0, result.stderr
+    target = tmp_path / ".claude/skills/csv-profiler"
+    installed = source_files(target)
+    plugin_json = installed.pop(".claude-plugin/plugin.json")
+    assert installed == source_files(CSV)
+    assert json.loads(plugin_json) == {
+        "name": "csv-profiler",
+        "version": "0.9.0-beta.1",
+        "description": json.loads(plugin_json)["description"],
+    }
+    assert f"SKILL_DIR={target}" in result.stdout
+
+
+def test_install_sh_skill_mode_replaces_an_older_copy(server, tmp_path):
+    target = tmp_path / ".claude/skills/changelog"
+    target.mkdir(parents=True)
+    (target / "stale.txt").write_text("from an older version")
+    result = run_install(server, "changelog", "skill", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not (target / "stale.txt").exists()
+    assert (target / "SKILL.md").read_bytes() == (
+        DEMO / "plugins/engineering/skills/changelog/SKILL.md"
+    ).read_bytes()
+    assert [p.name for p in (tmp_path / ".claude/skills").iterdir()] == ["changelog"]
+
+
+def test_install_sh_reports_a_used_token(server, tmp_path):
+    ticket = httpx.get(
+        f"{server['base']}/api/skills/changelog/install",
+        headers={"Authorization": f"Bearer {server['token']}"},
+    ).json()
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "SKILLPORT_PACKAGE_DIR": str(tmp_path),
+    }
+    first = subprocess.run(
+        ["bash", "-c", ticket["command"]], env=env, capture_output=True, text=True
+    )
+    second = subprocess.run(
+        ["bash", "-c", ticket["command"]], env=env, capture_output=True, text=True
+    )
+    assert first.returncode == 0
+    assert second.returncode == 1 and "already used" in second.stderr
+
+
+def test_install_sh_reports_an_unknown_token(server, tmp_path):
+    script = httpx.get(f"{server['base']}/install.sh").text
+    result = subprocess.run(
+        ["bash", "-s", "--", "sk_install_doesnotexist", "--skill"],
+        input=script,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "unknown or has expired" in result.stderr
+    assert not (tmp_path / ".claude").exists()
+
+
+# -- a hostile or flaky server ---------------------------------------------------------------
+
+
+class Scripted:
+    """A tiny HTTP server answering /api/install/* from a list of (status, body) replies."""
+
+    def __init__(self, replies: list[tuple[int, bytes]]) -> None:
+        self.replies = list(replies)
+        self.hits = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.hits += 1
+                status, body = outer.replies.pop(0) if len(outer.replies) > 1 else outer.replies[0]
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def script_text() -> str:
+    from skillport_connector.install import install_script
+
+    return install_script("http://127.0.0.1:1")
+
+
+def run_against(replies: list[tuple[int, bytes]], tmp_path: Path, mode: str = "--skill"):
+    fake = Scripted(replies)
+    try:
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(tmp_path / "home"),
+            "SKILLPORT_URL": fake.url,
+            "SKILLPORT_PACKAGE_DIR": str(tmp_path / "pkg"),
+        }
+        (tmp_path / "home").mkdir(exist_ok=True)
+        (tmp_path / "pkg").mkdir(exist_ok=True)
+        result = subprocess.run(
+            ["bash", "-s", "--", "sk_install_x", mode],
+            input=script_text(),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return result, fake.hits
+    finally:
+        fake.close()
+
+
+def payload(*files: dict[str, str], name: str = "evil") -> bytes:
+    return json.dumps({"skill": {"name": name, "version": "1.0.0"}, "files": list(files)}).encode()
+
+
+SKILL = {"path": "SKILL.md", "content": "---\nname: evil\ndescription: d\n---\n"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../escape.txt",
+        "/tmp/abs.txt",
+        "a/../../escape.txt",
+        "a\\..\\escape.txt",
+        "a/./b",
+        "nul\u0000.txt",
+        "",
+    ],
+)
+def test_install_sh_refuses_unsafe_paths(tmp_path, path):
+    result, _ = run_against([(200, payload(SKILL, {"path": path, "content": "x"}))], tmp_path)
+    assert result.returncode == 1
+    assert "refusing" in result.stderr
+    assert not (tmp_path / "escape.txt").exists()
+    assert not (tmp_path / "home/.claude/skills/evil").exists()
+
+
+@pytest.mark.parametrize("name", ["..", "../evil", "a/b", ".hidden", ""])
+def test_install_sh_refuses_unsafe_skill_names(tmp_path, name):
+    result, _ = run_against([(200, payload(SKILL, name=name))], tmp_path)
+    assert result.returncode == 1 and "unsafe skill name" in result.stderr
+    assert list((tmp_path / "home").iterdir()) == []
+
+
+def test_install_sh_never_follows_a_planted_symlink_at_the_package_path(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (tmp_path / "pkg/evil.skill").symlink_to(victim)
+    result, _ = run_against([(200, payload(SKILL))], tmp_path, mode="--package")
+    assert result.returncode == 0, result.stderr
+    assert victim.read_text() == "keep me"
+    assert zipfile.is_zipfile(tmp_path / "pkg/evil.skill")
+
+
+def test_install_sh_retries_5xx_with_backoff_then_succeeds(tmp_path):
+    replies = [(503, b"{}"), (502, b"{}"), (200, payload(SKILL))]
+    result, hits = run_against(replies, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert hits == 3
+    assert "retrying in 1s" in result.stderr and "retrying in 2s" in result.stderr
+
+
+def test_install_sh_gives_up_after_five_5xx(tmp_path):
+    result, hits = run_against([(500, b"{}")], tmp_path)
+    assert result.returncode == 1 and hits == 5
+    assert "after 5 attempts" in result.stderr
+
+
+def test_install_sh_rejects_a_payload_that_is_not_json(tmp_path):
+    result, _ = run_against([(200, b"<html>proxy login</html>")], tmp_path)
+    assert result.returncode == 1 and "not an install payload" in result.stderr

@@ -1,0 +1,102 @@
+"""The embedded store and the token service."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from skillport_connector.auth import Identity, TokenService
+from skillport_connector.store import SQLiteStore
+
+
+class Clock:
+    now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_values_survive_a_restart(tmp_path: Path):
+    store = SQLiteStore(tmp_path / "s.db")
+    store.put("k", {"v": 1})
+    store.close()
+    assert SQLiteStore(tmp_path / "s.db").get("k") == {"v": 1}
+
+
+def test_expiry_is_enforced_by_the_store(tmp_path: Path):
+    clock = Clock()
+    store = SQLiteStore(tmp_path / "s.db", clock=clock)
+    store.put("k", {"v": 1}, ttl=10)
+    clock.now += 9.9
+    assert store.get("k") == {"v": 1}
+    clock.now += 0.2
+    assert store.get("k") is None
+    assert store.claim("k") == (None, False)
+
+
+def test_claim_succeeds_exactly_once_across_threads(tmp_path: Path):
+    store = SQLiteStore(tmp_path / "s.db")
+    store.put("once", {"x": 1})
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda _: store.claim("once")[1], range(100)))
+    assert results.count(True) == 1
+
+
+def test_claim_succeeds_exactly_once_across_processes(tmp_path: Path):
+    db = tmp_path / "s.db"
+    SQLiteStore(db).put("once", {"x": 1})
+    code = (
+        "import sys; from skillport_connector.store import SQLiteStore;"
+        f"print(SQLiteStore({str(db)!r}).claim('once')[1])"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        for _ in range(8)
+    ]
+    outputs = [p.communicate()[0].strip() for p in procs]
+    assert outputs.count("True") == 1 and outputs.count("False") == 7
+
+
+def test_api_token_maps_back_to_its_identity(tmp_path: Path):
+    tokens = TokenService(SQLiteStore(tmp_path / "s.db"))
+    who = Identity.local("bo@example.com", id="google:1143", name="Bo")
+    token = tokens.mint_api_token(who)
+    assert token.startswith("sk_api_") and len(token) == 7 + 32
+    assert tokens.identity_for(token) == who
+    assert tokens.identity_for(token + "x") is None
+
+
+def test_revoked_api_token_stops_working_at_once(tmp_path: Path):
+    tokens = TokenService(SQLiteStore(tmp_path / "s.db"))
+    token = tokens.mint_api_token(Identity.local("bo@example.com"))
+    assert tokens.revoke_api_token(token)
+    assert tokens.identity_for(token) is None
+
+
+def test_tokens_are_random_and_stored_hashed(tmp_path: Path):
+    tokens = TokenService(SQLiteStore(tmp_path / "s.db"))
+    who = Identity.local("bo@example.com")
+    minted = {tokens.mint_api_token(who) for _ in range(200)}
+    assert len(minted) == 200
+    keys = [row[0] for row in sqlite3.connect(tmp_path / "s.db").execute("SELECT key FROM kv")]
+    assert all(k.startswith("api:") and len(k) == 4 + 64 for k in keys)
+    assert not any(t[7:] in k for t in minted for k in keys)
+
+
+def test_identity_ids_are_provider_scoped():
+    who = Identity.local("Ann@Example.com")
+    assert who.id == "local:ann@example.com" and who.provider == "local"
+    assert Identity.local("a@b.c", id="entra:xyz").provider == "entra"
+
+
+def test_identity_rejects_bad_input():
+    import pytest
+
+    for bad in ("not-an-email", "a b@c.d"):
+        with pytest.raises(ValueError):
+            Identity.local(bad)
+    with pytest.raises(ValueError):
+        Identity.local("a@b.c", id="nocolon")
