@@ -19,6 +19,7 @@ try:  # The C loader is ~10x faster; fall back to pure Python where libyaml is m
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
+_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NAME_MAX = 64
 DESCRIPTION_MAX = 1024
@@ -71,7 +72,10 @@ def _decode(raw: bytes) -> tuple[str, list[Problem]]:
 def parse_skill_md(raw: bytes) -> SkillDocument:
     """Split and parse a SKILL.md. Never raises."""
     text, problems = _decode(raw)
-    lines = text.split("\n")
+    # Split off only the front matter: bodies can be long and are kept whole.
+    closing = _FENCE.search(text, 4) if text.startswith("---") else None
+    head = text[: closing.start()] if closing else text
+    lines = head.split("\n")
     if not lines or lines[0].rstrip() != "---":
         problems.append(
             Problem(
@@ -82,14 +86,20 @@ def parse_skill_md(raw: bytes) -> SkillDocument:
             )
         )
         return SkillDocument({}, text, tuple(problems))
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-    if end is None:
+    if closing is None:
         problems.append(Problem("error", 1, "front matter is not closed: add a '---' line"))
         return SkillDocument({}, text, tuple(problems))
+    # lines = ["---", yaml lines..., ""]: the closing fence is file line len(lines).
+    end = len(lines) - 1
     yaml_text = "\n".join(lines[1:end])
-    body = "\n".join(lines[end + 1 :]).lstrip("\n")
+    rest = text[closing.start() :]
+    body = rest.split("\n", 1)[1].lstrip("\n") if "\n" in rest else ""
+    fast = simple_yaml(lines[1:end])
     try:
-        data = yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}
+        if fast is not None:
+            data = fast
+        else:
+            data = yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         context = getattr(exc, "context_mark", None)
@@ -107,9 +117,122 @@ def parse_skill_md(raw: bytes) -> SkillDocument:
         )
         return SkillDocument({}, body, tuple(problems))
     data = {str(k): v for k, v in data.items()}
-    key_lines = _key_lines(lines[1:end])
-    problems.extend(_spec_problems(data, key_lines))
+    found = _spec_problems(data)
+    if found:
+        # Line numbers are worked out only when there is something to point at.
+        key_lines = _key_lines(lines[1:end])
+        found = [
+            Problem(p.level, key_lines.get(p.line, 2), p.message) if isinstance(p.line, str) else p
+            for p in found
+        ]
+    problems.extend(found)
     return SkillDocument(data, body, tuple(problems))
+
+
+# -- a fast path for the front matter nearly every skill has ---------------------------------
+#
+# PyYAML builds its result in Python even with the C scanner: on a 10,000-skill
+# marketplace that was the largest single cost of loading. Most front matter is a handful
+# of ``key: plain text`` lines, sometimes a ``>``/``|`` block or a one-level ``metadata``
+# map. ``simple_yaml`` parses exactly that subset and returns ``None`` for anything else,
+# so PyYAML stays the authority; a property test checks both agree wherever this answers.
+
+_KEY = re.compile(r"([A-Za-z][A-Za-z0-9_-]*):(?: (.*))?")
+_CHILD = re.compile(r"( +)([A-Za-z][A-Za-z0-9_-]*):(?: (.*))?")
+_BLOCK = re.compile(r"([>|])(-?)")
+# YAML 1.1 words PyYAML turns into booleans or null; such values go the slow way.
+_SPECIAL = {"yes", "no", "true", "false", "on", "off", "null", "~", "y", "n"}
+_PLAIN_STOP = re.compile(r": |:$|\s#|\t|[\x00-\x1f\x7f-\x9f\ufeff\u2028\u2029]")
+_QUOTE_BAD = re.compile(r"[\x00-\x1f\x7f-\x9f\ufeff\u2028\u2029\\]")
+
+
+def _scalar(raw: str | None) -> str | None:
+    """The string a simple one-line YAML value denotes, or ``None`` if it is not simple."""
+    if raw is None:
+        return None
+    value = raw.rstrip(" ")
+    if not value or value != value.lstrip(" "):
+        return None
+    first = value[0]
+    if first in "'\"":
+        if len(value) < 2 or value[-1] != first:
+            return None
+        inner = value[1:-1]
+        if first in inner or _QUOTE_BAD.search(inner):
+            return None
+        return inner
+    if not first.isalpha() or not first.isascii():
+        return None
+    if value.lower() in _SPECIAL or _PLAIN_STOP.search(value) or not value.isprintable():
+        return None
+    return value
+
+
+def simple_yaml(lines: list[str]) -> dict[str, Any] | None:
+    """Parse the simple subset of YAML front matter, or return ``None`` to defer to PyYAML."""
+    data: dict[str, Any] = {}
+    i, n = 0, len(lines)
+    while i < n:
+        m = _KEY.fullmatch(lines[i])
+        if m is None:
+            return None
+        key, raw = m.group(1), m.group(2)
+        if key in data or key.lower() in _SPECIAL:
+            return None
+        i += 1
+        block = _BLOCK.fullmatch(raw.rstrip(" ")) if raw is not None else None
+        children = []
+        while i < n and lines[i].startswith(" "):
+            children.append(lines[i])
+            i += 1
+        if block is not None:
+            if not children:
+                return None
+            indent = len(children[0]) - len(children[0].lstrip(" "))
+            parts = []
+            for line in children:
+                text = line[indent:]
+                if (
+                    line[:indent].strip(" ")
+                    or not text
+                    or text[0] in " \t"
+                    or text != text.rstrip()
+                ):
+                    return None
+                if not text.isprintable():
+                    return None
+                parts.append(text)
+            joined = (" " if block.group(1) == ">" else "\n").join(parts)
+            # Clip chomping keeps the final line break, which the last line of the
+            # front matter does not have (the text is joined without a trailing newline).
+            data[key] = joined + "\n" if block.group(2) != "-" and i < n else joined
+        elif children:
+            if raw is not None and raw.strip(" "):
+                return None
+            mapping: dict[str, Any] = {}
+            indent = None
+            for line in children:
+                cm = _CHILD.fullmatch(line)
+                if cm is None:
+                    return None
+                if indent is None:
+                    indent = cm.group(1)
+                sub, value = cm.group(2), _scalar(cm.group(3))
+                if (
+                    cm.group(1) != indent
+                    or value is None
+                    or sub in mapping
+                    or sub.lower() in _SPECIAL
+                ):
+                    return None
+                mapping[sub] = value
+            data[key] = mapping
+        else:
+            value = _scalar(raw)
+            if value is None:
+                return None
+            data[key] = value
+    return data
 
 
 def _key_lines(yaml_lines: list[str]) -> dict[str, int]:
@@ -136,11 +259,12 @@ def check_name(name: object) -> str | None:
     return None
 
 
-def _spec_problems(data: dict[str, Any], key_lines: dict[str, int]) -> list[Problem]:
-    problems: list[Problem] = []
+def _spec_problems(data: dict[str, Any]) -> list[Any]:
+    """Agent Skills checks. A problem's ``line`` is the key it concerns, resolved later."""
+    problems: list[Any] = []
 
-    def at(key: str) -> int:
-        return key_lines.get(key, 2)
+    def at(key: str) -> Any:
+        return key
 
     name = data.get("name")
     if "name" not in data:

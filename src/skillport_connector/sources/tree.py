@@ -10,12 +10,12 @@ outside its root (a symlink pointing out is reported as :attr:`EntryKind.ESCAPE`
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 class UnsafePathError(ValueError):
@@ -31,11 +31,17 @@ class EntryKind(Enum):
     OTHER = "other"
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
+    """One directory entry (a tuple: tens of thousands are made while loading)."""
+
     name: str
     kind: EntryKind
     size: int = 0
+
+
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# Already-clean paths (the common case) are recognised by one regex match.
+_CLEAN = re.compile(r"(?!\.\.?(?:/|$))[^/\\\x00]+(?:/(?!\.\.?(?:/|$))[^/\\\x00]+)*")
 
 
 def clean_path(path: str) -> str:
@@ -43,6 +49,8 @@ def clean_path(path: str) -> str:
 
     ``""`` and ``"."`` mean the root itself. ``./a//b/`` becomes ``a/b``.
     """
+    if _CLEAN.fullmatch(path):
+        return path
     if "\x00" in path:
         raise UnsafePathError("path contains a NUL byte")
     if "\\" in path:
@@ -85,6 +93,11 @@ class DirectoryTree:
 
     Symlinks are followed only while their target stays inside the root; a link out of
     the tree, a dangling link or a loop shows up as :attr:`EntryKind.ESCAPE` and is never read.
+
+    Resolving every path with ``realpath`` costs several system calls per component, which
+    dominated loading a 10,000-skill tree; instead, directories already proven to lie inside
+    the root are remembered, and only a path's last component is checked (one ``lstat``),
+    with a full ``realpath`` only for symlinks.
     """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
@@ -92,72 +105,115 @@ class DirectoryTree:
         if not self.root.is_dir():
             raise NotADirectoryError(f"{root} is not a directory")
         self._root_str = str(self.root)
+        self._dirs: dict[str, str] = {"": self._root_str}
 
     def __repr__(self) -> str:
         return f"DirectoryTree({self._root_str!r})"
 
-    def _resolve(self, path: str) -> Path | None:
-        """The real location of ``path`` if it exists inside the root, else ``None``."""
-        rel = clean_path(path)
-        candidate = self.root / rel if rel else self.root
+    def _inside(self, real: str) -> bool:
+        return real == self._root_str or real.startswith(self._root_str + os.sep)
+
+    def _locate(self, rel: str) -> tuple[str, os.stat_result] | None:
+        """Real location and stat of a clean relative path, if it exists inside the root."""
+        if rel in self._dirs:
+            real = self._dirs[rel]
+            try:
+                return real, os.stat(real)
+            except OSError:
+                return None
+        parent, _, name = rel.rpartition("/")
+        base = self._dirs.get(parent)
+        if base is None:
+            located = self._locate(parent)
+            if located is None or not stat.S_ISDIR(located[1].st_mode):
+                return None
+            base = located[0]
+        full = f"{base}/{name}"
         try:
-            real = candidate.resolve(strict=True)
-        except (OSError, RuntimeError):
+            st = os.lstat(full)
+            if stat.S_ISLNK(st.st_mode):
+                full = os.path.realpath(full)
+                if not self._inside(full):
+                    return None
+                st = os.stat(full)
+        except (OSError, ValueError):
             return None
-        real_str = str(real)
-        if real_str != self._root_str and not real_str.startswith(self._root_str + os.sep):
-            return None
-        return real
+        if stat.S_ISDIR(st.st_mode):
+            self._dirs[rel] = full
+        return full, st
 
     def kind(self, path: str) -> EntryKind | None:
         rel = clean_path(path)
-        candidate = self.root / rel if rel else self.root
-        try:
-            st = candidate.lstat()
-        except OSError:
-            return None
-        if stat.S_ISLNK(st.st_mode):
-            real = self._resolve(rel)
-            if real is None:
-                return EntryKind.ESCAPE
-            st = real.stat()
-        return _kind_of(st.st_mode)
+        located = self._locate(rel)
+        if located is not None:
+            return _kind_of(located[1].st_mode)
+        parent, _, name = rel.rpartition("/")
+        base = self._locate(parent)
+        if base is not None and os.path.lexists(os.path.join(base[0], name)):
+            return EntryKind.ESCAPE  # a link out of the tree, dangling, or looping
+        return None
 
     def list_dir(self, path: str) -> list[Entry]:
-        real = self._resolve(path)
-        if real is None or not real.is_dir():
-            raise NotADirectoryError(path or ".")
+        rel = clean_path(path)
+        real = self._dirs.get(rel)
+        if real is None:
+            located = self._locate(rel)
+            if located is None or not stat.S_ISDIR(located[1].st_mode):
+                raise NotADirectoryError(path or ".")
+            real = located[0]
         entries: list[Entry] = []
-        with os.scandir(real) as it:
+        try:
+            it = os.scandir(real)
+        except OSError:
+            raise NotADirectoryError(path or ".") from None
+        with it:
             for item in it:
+                name = item.name
                 try:
                     if item.is_symlink():
-                        target = self._resolve(join(path, item.name))
+                        target = self._locate(f"{rel}/{name}" if rel else name)
                         if target is None:
-                            entries.append(Entry(item.name, EntryKind.ESCAPE))
+                            entries.append(Entry(name, EntryKind.ESCAPE))
                             continue
-                        st = target.stat()
+                        kind = _kind_of(target[1].st_mode)
+                        size = target[1].st_size
+                    elif item.is_dir(follow_symlinks=False):
+                        self._dirs[f"{rel}/{name}" if rel else name] = f"{real}/{name}"
+                        entries.append(Entry(name, EntryKind.DIR))
+                        continue
                     else:
                         st = item.stat(follow_symlinks=False)
+                        kind = _kind_of(st.st_mode)
+                        size = st.st_size
                 except OSError:
-                    entries.append(Entry(item.name, EntryKind.ESCAPE))
+                    entries.append(Entry(name, EntryKind.ESCAPE))
                     continue
-                kind = _kind_of(st.st_mode)
-                entries.append(Entry(item.name, kind, st.st_size if kind is EntryKind.FILE else 0))
-        entries.sort(key=lambda e: e.name)
+                entries.append(Entry(name, kind, size if kind is EntryKind.FILE else 0))
+        entries.sort()
         return entries
 
     def size(self, path: str) -> int:
-        real = self._resolve(path)
-        if real is None or not real.is_file():
+        located = self._locate(clean_path(path))
+        if located is None or not stat.S_ISREG(located[1].st_mode):
             raise FileNotFoundError(path)
-        return real.stat().st_size
+        return located[1].st_size
 
     def read_bytes(self, path: str) -> bytes:
-        real = self._resolve(path)
-        if real is None or not real.is_file():
+        located = self._locate(clean_path(path))
+        if located is None or not stat.S_ISREG(located[1].st_mode):
             raise FileNotFoundError(path)
-        return real.read_bytes()
+        # O_NOFOLLOW: a file swapped for a symlink after the check is refused, not followed.
+        try:
+            fd = os.open(located[0], os.O_RDONLY | _O_NOFOLLOW)
+        except OSError:
+            raise FileNotFoundError(path) from None
+        try:
+            chunks = []
+            while chunk := os.read(fd, max(located[1].st_size + 1, 65536)):
+                chunks.append(chunk)
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
 
 
 class MemoryTree:
