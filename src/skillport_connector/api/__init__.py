@@ -1,6 +1,6 @@
 """REST API (the original connector's wire contract, plus search and direct packages)."""
 
-from .errors import ApiError, install_error_handlers
-from .routes import Services, build_router
+from .errors import EXCEPTION_HANDLERS, ApiError
+from .routes import Services, build_api
 
-__all__ = ["ApiError", "Services", "build_router", "install_error_handlers"]
+__all__ = ["EXCEPTION_HANDLERS", "ApiError", "Services", "build_api"]

@@ -1,16 +1,18 @@
 """The REST API, wire-compatible with the original connector (see the contract)."""
 
+from __future__ import annotations
+
 import json
 import tempfile
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse, Response, StreamingResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
 
 from .. import __version__
 from .. import install as packaging
@@ -22,6 +24,10 @@ from ..catalog.semver import is_newer
 from ..settings import Settings
 from . import schemas
 from .errors import ApiError
+from .openapi import ApiRouter, query
+
+MAX_JSON_BODY = 1024 * 1024
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 @dataclass
@@ -42,30 +48,43 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(_dumps(data), status_code=status, media_type="application/json")
 
 
-_ERRORS = {s: {"model": schemas.ErrorBody} for s in (400, 401, 403, 404, 410, 413, 500)}
+async def read_json(request: Request, model: type[schemas.BaseModel]) -> Any:
+    """Parse a JSON body into ``model``; 413 when too large, 400 with the reason when invalid."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_JSON_BODY:
+        raise ApiError(413, f"The request body is over {MAX_JSON_BODY} bytes.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_JSON_BODY:
+            raise ApiError(413, f"The request body is over {MAX_JSON_BODY} bytes.")
+        chunks.append(chunk)
+    try:
+        return model.model_validate_json(b"".join(chunks))
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors()[:5]:
+            where = ".".join(str(p) for p in err.get("loc", ()))
+            parts.append(f"{where or 'body'}: {err.get('msg', 'invalid')}")
+        raise ApiError(400, "Invalid request body: " + "; ".join(parts)) from None
 
 
-def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {s: _ERRORS[s] for s in statuses}
-
-
-def build_router(services: Services) -> APIRouter:
-    router = APIRouter()
-    bearer = HTTPBearer(auto_error=False, description="An sk_api_ token (15 minutes)")
+def build_api(services: Services) -> ApiRouter:
+    api = ApiRouter()
     listing_cache: OrderedDict[tuple[int, Any, str | None], bytes] = OrderedDict()
 
-    async def current_user(
-        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> Identity:
-        challenge = {"WWW-Authenticate": 'Bearer realm="skillport"'}
-        if creds is None:
+    def authenticate(request: Request) -> Identity:
+        """The caller's identity from ``Authorization: Bearer …``, or a 401."""
+        header = request.headers.get("authorization", "")
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
             raise ApiError(
                 401,
                 "Send 'Authorization: Bearer <token>'. Get a token from the skillport_auth tool "
                 "or `skillport-connector token --user EMAIL`.",
-                headers=challenge,
+                headers={"WWW-Authenticate": 'Bearer realm="skillport"'},
             )
-        who = services.tokens.identity_for(creds.credentials)
+        who = services.tokens.identity_for(credentials.strip())
         if who is None:
             raise ApiError(
                 401,
@@ -73,8 +92,6 @@ def build_router(services: Services) -> APIRouter:
                 headers={"WWW-Authenticate": 'Bearer realm="skillport", error="invalid_token"'},
             )
         return who
-
-    User = Annotated[Identity, Depends(current_user)]
 
     def summary(skill: Skill, who: Identity) -> dict[str, Any]:
         return {
@@ -106,7 +123,7 @@ def build_router(services: Services) -> APIRouter:
         value = surface.strip().upper()
         if value not in FILTER_SURFACES:
             options = ", ".join(f"{s} ({SURFACES[s]})" for s in FILTER_SURFACES)
-            raise ApiError(400, f"Unknown surface {surface!r}; use one of {options}.")
+            raise ApiError(400, f"Unknown surface {surface[:20]!r}; use one of {options}.")
         return value
 
     def packed_files(catalog: Catalog, skill: Skill) -> list[packaging.PackedFile]:
@@ -114,47 +131,67 @@ def build_router(services: Services) -> APIRouter:
             return packaging.skill_files(catalog, skill, limit=services.settings.max_package_bytes)
         except packaging.PackageTooLarge as exc:
             raise ApiError(413, f"{skill.name} cannot be packaged: {exc}.") from None
-        except (FileNotFoundError, OSError):
+        except OSError:
             raise ApiError(
-                503,
-                f"{skill.name} changed on disk while being read; retry in a moment.",
-                kind="unavailable",
+                503, f"{skill.name} changed on disk while being read; retry in a moment."
             ) from None
 
-    @router.get(
+    def package_response(skill: Skill, files: list[packaging.PackedFile]) -> StreamingResponse:
+        # Closed by iter_chunks once the last chunk is sent.
+        spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115
+        packaging.write_package(skill, files, spool)
+        size = spool.tell()
+        return StreamingResponse(
+            packaging.iter_chunks(spool),
+            media_type="application/zip",
+            headers={
+                "Content-Disposition": f'attachment; filename="{skill.name}.skill"',
+                "Content-Length": str(size),
+                "X-Skill-Version": skill.version,
+            },
+        )
+
+    @api.get(
         "/api/skills",
         tags=["skills"],
         summary="List or search the skills you can use",
-        responses={200: {"model": schemas.SkillList}, **_errors(400, 401)},
-    )
-    async def list_skills(
-        who: User,
-        surface: Annotated[
-            str | None,
-            Query(
-                description="CC (Claude Code), CD (Claude Desktop) or CAI (Claude.ai)",
-                max_length=16,
+        ok=schemas.SkillList,
+        errors=(400,),
+        params=[
+            query(
+                "surface",
+                "CC (Claude Code), CD (Claude Desktop) or CAI (Claude.ai)",
+                {"type": "string", "enum": list(FILTER_SURFACES)},
             ),
-        ] = None,
-        refresh: Annotated[bool, Query(description="Reload the marketplace first")] = False,
-        q: Annotated[
-            str | None, Query(description="Full-text search, best match first", max_length=500)
-        ] = None,
-    ) -> Response:
-        surface_filter = parse_surface(surface)
+            query("q", "Full-text search, best match first", {"type": "string", "maxLength": 500}),
+            query("refresh", "Reload the marketplace first", {"type": "boolean", "default": False}),
+        ],
+    )
+    async def list_skills(request: Request) -> Response:
+        who = authenticate(request)
+        params = request.query_params
+        surface_filter = parse_surface(params.get("surface"))
+        q = params.get("q")
+        if q is not None and len(q) > 500:
+            raise ApiError(400, "q is longer than 500 characters.")
+        refresh = _BOOLEANS.get(params.get("refresh", "false").lower())
+        if refresh is None:
+            raise ApiError(400, "refresh must be true or false.")
         catalog = (
             await run_in_threadpool(services.source.refresh) if refresh else services.source.catalog
         )
         if q is not None and q.strip():
-            hits = []
-            for hit in catalog.search(q):
-                if services.policy.can_read(who, hit.skill) and (
-                    surface_filter is None or hit.skill.available_on(surface_filter)
-                ):
-                    hits.append({**summary(hit.skill, who), "score": hit.score})
+            hits = [
+                {**summary(hit.skill, who), "score": hit.score}
+                for hit in catalog.search(q)
+                if services.policy.can_read(who, hit.skill)
+                and (surface_filter is None or hit.skill.available_on(surface_filter))
+            ]
             return _json(
                 {"count": len(hits), "surface_filter": surface_filter, "query": q, "skills": hits}
             )
+        # The listing only depends on the snapshot, who is asking (as far as the policy
+        # tells them apart) and the surface: serve it from pre-serialised bytes.
         key = (id(catalog), services.policy.view_key(who), surface_filter)
         body = listing_cache.get(key)
         if body is None:
@@ -172,16 +209,21 @@ def build_router(services: Services) -> APIRouter:
                 listing_cache.popitem(last=False)
         return Response(body, media_type="application/json")
 
-    @router.get(
+    @api.get(
         "/api/skills/{name}",
         tags=["skills"],
         summary="One skill: metadata, SKILL.md and its file list",
-        responses={200: {"model": schemas.SkillDetail}, **_errors(401, 404)},
+        ok=schemas.SkillDetail,
+        errors=(404,),
     )
-    async def get_skill(name: str, who: User) -> Response:
+    async def get_skill(request: Request) -> Response:
+        who = authenticate(request)
         catalog = services.source.catalog
-        skill = readable_skill(catalog, name, who)
-        raw = catalog.tree.read_bytes(skill.file_path("SKILL.md"))
+        skill = readable_skill(catalog, request.path_params["name"], who)
+        try:
+            raw = catalog.tree.read_bytes(skill.file_path("SKILL.md"))
+        except OSError:
+            raise ApiError(503, "The skill changed on disk while being read; retry.") from None
         return _json(
             {
                 "skill": summary(skill, who),
@@ -191,14 +233,16 @@ def build_router(services: Services) -> APIRouter:
             }
         )
 
-    @router.get(
+    @api.get(
         "/api/skills/{name}/install",
         tags=["install"],
-        summary="A one-time install token and the command that uses it",
-        responses={200: {"model": schemas.InstallTicket}, **_errors(401, 404)},
+        summary="A one-time install token and the commands that use it",
+        ok=schemas.InstallTicket,
+        errors=(404,),
     )
-    async def install_ticket(name: str, who: User) -> Response:
-        skill = readable_skill(services.source.catalog, name, who)
+    async def install_ticket(request: Request) -> Response:
+        who = authenticate(request)
+        skill = readable_skill(services.source.catalog, request.path_params["name"], who)
         token = services.tokens.mint_install_token(who, skill.name, skill.version)
         base = services.settings.base_url
         return _json(
@@ -212,61 +256,51 @@ def build_router(services: Services) -> APIRouter:
             }
         )
 
-    def package_response(skill: Skill, files: list[packaging.PackedFile]) -> StreamingResponse:
-        # Closed by iter_chunks once the last chunk is sent.
-        spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115
-        packaging.write_package(skill, files, spool)
-        size = spool.tell()
-        return StreamingResponse(
-            packaging.iter_chunks(spool),
-            media_type="application/zip",
-            headers={
-                "Content-Disposition": f'attachment; filename="{skill.name}.skill"',
-                "Content-Length": str(size),
-                "X-Skill-Version": skill.version,
-            },
-        )
-
-    @router.get(
+    @api.get(
         "/api/skills/{name}/package",
         tags=["install"],
-        summary="The .skill package (zip) of a skill, streamed",
-        responses={200: {"content": {"application/zip": {}}}, **_errors(401, 404, 413)},
-        response_class=StreamingResponse,
+        summary="The .skill package (a zip with one root folder) of a skill, streamed",
+        ok="application/zip",
+        errors=(404, 413),
     )
-    def package(name: str, who: User) -> StreamingResponse:
+    async def package(request: Request) -> Response:
+        who = authenticate(request)
         catalog = services.source.catalog
-        skill = readable_skill(catalog, name, who)
-        return package_response(skill, packed_files(catalog, skill))
+        skill = readable_skill(catalog, request.path_params["name"], who)
+        files = await run_in_threadpool(packed_files, catalog, skill)
+        return await run_in_threadpool(package_response, skill, files)
 
-    @router.get(
+    @api.get(
         "/install.sh",
         tags=["install"],
         summary="The installer script, with this connector's address baked in",
-        response_class=PlainTextResponse,
-        responses={200: {"content": {"text/x-shellscript": {}}}},
+        ok="text/x-shellscript",
+        secured=False,
     )
-    async def install_sh() -> Response:
+    async def install_sh(request: Request) -> Response:
         script = packaging.install_script(services.settings.base_url)
         return Response(script, media_type="text/x-shellscript; charset=utf-8")
 
-    @router.get(
+    @api.get(
         "/api/install/{token}",
         tags=["install"],
         summary="Redeem a one-time install token (404 unknown or expired, 410 already used)",
-        responses={
-            200: {"model": schemas.InstallPayload, "content": {"application/zip": {}}},
-            **_errors(400, 404, 410, 413),
-        },
+        ok=schemas.InstallPayload,
+        errors=(400, 404, 410, 413),
+        secured=False,
+        params=[
+            query(
+                "format",
+                "json (default): files inline; skill: the .skill zip",
+                {"type": "string", "enum": ["json", "skill"], "default": "json"},
+            )
+        ],
     )
-    def redeem(
-        token: str,
-        format: Annotated[
-            str, Query(description="json (default) or skill (the zip)", max_length=8)
-        ] = "json",
-    ) -> Response:
-        if format not in ("json", "skill"):
-            raise ApiError(400, f"Unknown format {format!r}; use json or skill.")
+    async def redeem(request: Request) -> Response:
+        token = request.path_params["token"]
+        fmt = request.query_params.get("format", "json")
+        if fmt not in ("json", "skill"):
+            raise ApiError(400, f"Unknown format {fmt[:20]!r}; use json or skill.")
         unknown = (
             "This install token is unknown or has expired (tokens last 15 minutes); "
             "ask for a new one."
@@ -280,8 +314,8 @@ def build_router(services: Services) -> APIRouter:
         if skill is None or not services.policy.can_read(who, skill):
             raise ApiError(404, f"The skill {record['skill']!r} is no longer available.")
         # Build first, then spend the token: a failure here leaves it usable for a retry.
-        files = packed_files(catalog, skill)
-        body = packaging.install_payload(skill, files) if format == "json" else None
+        files = await run_in_threadpool(packed_files, catalog, skill)
+        body = _dumps(packaging.install_payload(skill, files)) if fmt == "json" else None
         outcome = services.tokens.redeem_install_token(token)
         if outcome.status == "unknown":
             raise ApiError(404, unknown)
@@ -290,16 +324,20 @@ def build_router(services: Services) -> APIRouter:
                 410, "This install token was already used (each works once); ask for a new one."
             )
         if body is not None:
-            return _json(body)
-        return package_response(skill, files)
+            return Response(body, media_type="application/json")
+        return await run_in_threadpool(package_response, skill, files)
 
-    @router.post(
+    @api.post(
         "/api/check-updates",
         tags=["skills"],
         summary="Compare installed versions with the marketplace",
-        responses={200: {"model": schemas.CheckUpdatesResponse}, **_errors(400, 401)},
+        ok=schemas.CheckUpdatesResponse,
+        errors=(400, 413),
+        body=schemas.CheckUpdatesRequest,
     )
-    async def check_updates(body: schemas.CheckUpdatesRequest, who: User) -> Response:
+    async def check_updates(request: Request) -> Response:
+        who = authenticate(request)
+        body = await read_json(request, schemas.CheckUpdatesRequest)
         catalog = services.source.catalog
         updates = []
         for item in body.installed:
@@ -316,22 +354,18 @@ def build_router(services: Services) -> APIRouter:
                 )
         return _json({"hasUpdates": bool(updates), "updates": updates})
 
-    @router.get(
-        "/api/whoami",
-        tags=["account"],
-        summary="The signed-in user",
-        responses={200: {"model": schemas.WhoAmI}, **_errors(401)},
-    )
-    async def whoami(who: User) -> Response:
-        return _json(who.as_dict())
+    @api.get("/api/whoami", tags=["account"], summary="The signed-in user", ok=schemas.WhoAmI)
+    async def whoami(request: Request) -> Response:
+        return _json(authenticate(request).as_dict())
 
-    @router.get(
+    @api.get(
         "/api/debug/plugins",
         tags=["debug"],
         summary="Every plugin the connector found, with the problems it found",
-        responses={200: {"model": schemas.DebugPlugins}, **_errors(401)},
+        ok=schemas.DebugPlugins,
     )
-    async def debug_plugins(who: User) -> Response:
+    async def debug_plugins(request: Request) -> Response:
+        who = authenticate(request)
         catalog = services.source.catalog
         visible = []
         hidden_paths: list[str] = []
@@ -369,13 +403,14 @@ def build_router(services: Services) -> APIRouter:
             }
         )
 
-    @router.get(
+    @api.get(
         "/healthz",
         tags=["operations"],
         summary="Liveness and the state of the loaded marketplace",
-        responses={200: {"model": schemas.Health}},
+        ok=schemas.Health,
+        secured=False,
     )
-    async def healthz() -> Response:
+    async def healthz(request: Request) -> Response:
         catalog = services.source.catalog
         return _json(
             {
@@ -392,4 +427,4 @@ def build_router(services: Services) -> APIRouter:
             }
         )
 
-    return router
+    return api
