@@ -203,6 +203,18 @@ def test_refresh_reloads_the_marketplace(client, auth, market):
     assert "status-report" in {s["name"] for s in body["skills"]}
 
 
+def test_refreshes_closer_than_the_minimum_interval_share_one_reload(tmp_path, market, clock):
+    slow = Settings(marketplace=market, data_dir=tmp_path / "d3", min_refresh_interval=60)
+    app = create_app(slow, store=SQLiteStore(slow.store_path, clock=clock))
+    token = app.state.services.tokens.mint_api_token(Identity.local("a@example.com"))
+    (market / "plugins/writing/skills/late").mkdir()
+    (market / "plugins/writing/skills/late/SKILL.md").write_text(skill_md("late"))
+    body = TestClient(app).get(
+        "/api/skills?refresh=true", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert "late" not in {s["name"] for s in body.json()["skills"]}
+
+
 def test_bad_boolean_query_is_400(client, auth):
     assert_error(client.get("/api/skills?refresh=maybe", headers=auth), 400, "bad_request")
 

@@ -25,7 +25,11 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Starlette:
     store = store or SQLiteStore(settings.store_path)
     services = Services(
         settings=settings,
-        source=LocalSource(settings.marketplace, settings.limits),
+        source=LocalSource(
+            settings.marketplace,
+            settings.limits,
+            min_refresh_interval=settings.min_refresh_interval,
+        ),
         tokens=TokenService(store),
         policy=AccessPolicy(),
     )

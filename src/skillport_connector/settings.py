@@ -47,6 +47,7 @@ class Settings:
     public_url: str | None = None
     dev_user: str = "developer@localhost"
     max_package_bytes: int = 30 * 1024 * 1024
+    min_refresh_interval: float = 2.0
     limits: Limits = field(default_factory=Limits)
 
     @property

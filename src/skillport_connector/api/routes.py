@@ -71,7 +71,7 @@ async def read_json(request: Request, model: type[schemas.BaseModel]) -> Any:
 
 def build_api(services: Services) -> ApiRouter:
     api = ApiRouter()
-    listing_cache: OrderedDict[tuple[int, Any, str | None], bytes] = OrderedDict()
+    listing_cache: OrderedDict[tuple[Any, str | None], tuple[Catalog, bytes]] = OrderedDict()
 
     def authenticate(request: Request) -> Identity:
         """The caller's identity from ``Authorization: Bearer …``, or a 401."""
@@ -192,8 +192,11 @@ def build_api(services: Services) -> ApiRouter:
             )
         # The listing only depends on the snapshot, who is asking (as far as the policy
         # tells them apart) and the surface: serve it from pre-serialised bytes.
-        key = (id(catalog), services.policy.view_key(who), surface_filter)
-        body = listing_cache.get(key)
+        # The cached entry keeps its catalog, compared by identity: an id() could be reused
+        # by the next snapshot once the old one is freed.
+        key = (services.policy.view_key(who), surface_filter)
+        cached = listing_cache.get(key)
+        body = cached[1] if cached is not None and cached[0] is catalog else None
         if body is None:
             skills = [
                 summary(s, who)
@@ -204,7 +207,7 @@ def build_api(services: Services) -> ApiRouter:
             body = _dumps(
                 {"count": len(skills), "surface_filter": surface_filter, "skills": skills}
             )
-            listing_cache[key] = body
+            listing_cache[key] = (catalog, body)
             while len(listing_cache) > 256:
                 listing_cache.popitem(last=False)
         return Response(body, media_type="application/json")

@@ -17,8 +17,11 @@ class LocalSource:
     in the middle of a request never mixes two snapshots.
     """
 
-    def __init__(self, path: str | Path, limits: Limits | None = None) -> None:
+    def __init__(
+        self, path: str | Path, limits: Limits | None = None, *, min_refresh_interval: float = 2.0
+    ) -> None:
         self.path = Path(path)
+        self.min_refresh_interval = min_refresh_interval
         if not self.path.is_dir():
             raise FileNotFoundError(f"marketplace folder {self.path} does not exist")
         self.limits = limits or Limits()
@@ -36,8 +39,15 @@ class LocalSource:
         return self._catalog
 
     def refresh(self) -> Catalog:
+        """Reload, unless the snapshot is younger than ``min_refresh_interval`` seconds.
+
+        ``?refresh=true`` is open to every signed-in user; without the floor, a loop of
+        them would keep the server re-reading the whole tree. Concurrent calls wait for
+        the one reload in progress and share its result.
+        """
         with self._lock:
-            self._catalog = self._load()
+            if time.time() - self.loaded_at >= self.min_refresh_interval:
+                self._catalog = self._load()
             return self._catalog
 
     def describe(self) -> str:
