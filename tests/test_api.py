@@ -52,7 +52,10 @@ def market(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, market: Path) -> Settings:
     return Settings(
-        marketplace=market, data_dir=tmp_path / "data", public_url="https://skills.example.com"
+        marketplace=market,
+        data_dir=tmp_path / "data",
+        public_url="https://skills.example.com",
+        min_refresh_interval=0,
     )
 
 
