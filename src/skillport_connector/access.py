@@ -1,27 +1,209 @@
-"""Who may read and who may write each skill.
+"""Who may read and who may write each skill: ``.skillport/access.json``.
 
-Every read path (listing, search, detail, install, package, check-updates) asks this one
-object, so REST and the surfaces added later cannot disagree. Without an
-``.skillport/access.json`` the contract's rule applies: everyone signed in reads every
-published skill and nobody writes; unpublished groups are visible only to people who can
-write them, which without a policy file is nobody.
+Every path that reads or writes (REST, install and edit tokens, and the MCP surfaces
+built on them) asks this one object, so no two surfaces can disagree.
+
+Schema (the original connector's, made consistent)::
+
+    {"version": "1.0",
+     "editors":  [{"id": "google:1143…", "label": "ann@example.com"}],
+     "skills":   {"<skill>": {"read": …, "write": …}},
+     "groups":   {"<group>": {"read": …, "write": …}},
+     "defaults": {"read": "*", "write": "editors"}}
+
+A rule is ``"*"``, ``"editors"``, a ``"domain:<example.com>"``, a user id, or a list of
+those (list items may also be ``{"id": …, "label": …}``). Read on a skill: the skill's rule,
+else its group's rule, else the default; write likewise. Without the file everyone reads
+and nobody writes. Unpublished skills are visible only to people who may write them. A
+malformed file denies everything to everyone and says why: it never opens access.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
 
 from .auth import Identity
-from .catalog import Skill
+from .catalog import Catalog, Finding, Skill
+from .sources.tree import Tree
+
+ACCESS_FILE = ".skillport/access.json"
 
 
+class PolicyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Rule:
+    everyone: bool = False
+    editors: bool = False
+    users: frozenset[str] = frozenset()
+    domains: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, value: Any, where: str) -> Rule:
+        items = value if isinstance(value, list) else [value]
+        everyone = editors = False
+        users: set[str] = set()
+        domains: set[str] = set()
+        for item in items:
+            if isinstance(item, dict):
+                item = item.get("id")
+            if not isinstance(item, str) or not item.strip():
+                raise PolicyError(
+                    f"{where}: each entry must be a user id, '*', 'editors' or 'domain:…'"
+                )
+            item = item.strip()
+            if item == "*":
+                everyone = True
+            elif item == "editors":
+                editors = True
+            elif item.startswith("domain:"):
+                domain = item[len("domain:") :].strip().lower()
+                if not domain or "@" in domain:
+                    raise PolicyError(f"{where}: {item!r} must look like domain:example.com")
+                domains.add(domain)
+            elif ":" in item:
+                users.add(item)
+            else:
+                raise PolicyError(f"{where}: {item!r} is not a user id (PROVIDER:UID)")
+        return cls(everyone, editors, frozenset(users), frozenset(domains))
+
+    def allows(self, who: Identity, is_editor: bool) -> bool:
+        if self.everyone or (self.editors and is_editor) or who.id in self.users:
+            return True
+        domain = who.email.rsplit("@", 1)[-1].lower() if "@" in who.email else ""
+        return bool(domain) and domain in self.domains
+
+
+@dataclass(frozen=True)
 class AccessPolicy:
+    editors: frozenset[str] = frozenset()
+    skills: dict[str, dict[str, Rule]] = field(default_factory=dict)
+    groups: dict[str, dict[str, Rule]] = field(default_factory=dict)
+    default_read: Rule = Rule(everyone=True)
+    default_write: Rule = Rule()
+    #: Why the policy denies everything (a malformed access.json), else None.
+    error: str | None = None
+    present: bool = False
+
+    # -- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def open_default(cls) -> AccessPolicy:
+        """No access.json: everyone reads, nobody writes."""
+        return cls()
+
+    @classmethod
+    def deny_all(cls, reason: str) -> AccessPolicy:
+        return cls(default_read=Rule(), default_write=Rule(), error=reason, present=True)
+
+    @classmethod
+    def parse(cls, data: Any) -> AccessPolicy:
+        if not isinstance(data, dict):
+            raise PolicyError("access.json must be a JSON object")
+        editors_raw = data.get("editors", [])
+        if not isinstance(editors_raw, list):
+            raise PolicyError('\'editors\' must be a list of {"id": …, "label": …}')
+        editors = set()
+        for i, item in enumerate(editors_raw):
+            uid = item.get("id") if isinstance(item, dict) else item
+            if not isinstance(uid, str) or ":" not in uid:
+                raise PolicyError(f"editors[{i}] needs an 'id' like google:1143… (see /api/whoami)")
+            editors.add(uid.strip())
+
+        def rules(key: str) -> dict[str, dict[str, Rule]]:
+            raw = data.get(key, {})
+            if not isinstance(raw, dict):
+                raise PolicyError(f"'{key}' must be an object keyed by name")
+            out: dict[str, dict[str, Rule]] = {}
+            for name, rule in raw.items():
+                if not isinstance(rule, dict):
+                    raise PolicyError(f"{key}.{name} must be an object with 'read' and/or 'write'")
+                unknown = set(rule) - {"read", "write"}
+                if unknown:
+                    raise PolicyError(
+                        f"{key}.{name} has unknown keys: {', '.join(sorted(unknown))}"
+                    )
+                out[name] = {op: Rule.parse(v, f"{key}.{name}.{op}") for op, v in rule.items()}
+            return out
+
+        defaults = data.get("defaults", {})
+        if not isinstance(defaults, dict):
+            raise PolicyError("'defaults' must be an object with 'read' and 'write'")
+        return cls(
+            editors=frozenset(editors),
+            skills=rules("skills"),
+            groups=rules("groups"),
+            default_read=Rule.parse(defaults.get("read", "*"), "defaults.read"),
+            default_write=Rule.parse(defaults.get("write", "editors"), "defaults.write"),
+            present=True,
+        )
+
+    @classmethod
+    def from_tree(cls, tree: Tree) -> AccessPolicy:
+        if tree.kind(ACCESS_FILE) is None:
+            return cls.open_default()
+        try:
+            if tree.size(ACCESS_FILE) > 1024 * 1024:
+                raise PolicyError("access.json is larger than 1 MiB")
+            data = json.loads(tree.read_bytes(ACCESS_FILE).decode("utf-8-sig"))
+            return cls.parse(data)
+        except (OSError, UnicodeDecodeError) as exc:
+            return cls.deny_all(f"{ACCESS_FILE} cannot be read: {exc}")
+        except json.JSONDecodeError as exc:
+            return cls.deny_all(f"{ACCESS_FILE}:{exc.lineno}: not valid JSON: {exc.msg}")
+        except PolicyError as exc:
+            return cls.deny_all(f"{ACCESS_FILE}: {exc}")
+
+    @classmethod
+    def for_catalog(cls, catalog: Catalog) -> AccessPolicy:
+        return cls.from_tree(catalog.tree)
+
+    def findings(self) -> list[Finding]:
+        if self.error is None:
+            return []
+        return [
+            Finding(
+                "error", ACCESS_FILE, None, f"{self.error}; until fixed nobody can read or write"
+            )
+        ]
+
+    # -- decisions ------------------------------------------------------------------------
+
+    def is_editor(self, who: Identity) -> bool:
+        return self.error is None and who.id in self.editors
+
+    def _rule(self, op: str, skill: str, group: str) -> Rule:
+        for table in (self.skills.get(skill), self.groups.get(group)):
+            if table and op in table:
+                return table[op]
+        return self.default_read if op == "read" else self.default_write
+
     def can_write(self, who: Identity, skill: Skill) -> bool:
-        return False
+        return self.can_write_names(who, skill.name, skill.plugin)
+
+    def can_write_names(self, who: Identity, skill: str, group: str) -> bool:
+        if self.error is not None:
+            return False
+        return self._rule("write", skill, group).allows(who, self.is_editor(who))
 
     def can_read(self, who: Identity, skill: Skill) -> bool:
-        return skill.published or self.can_write(who, skill)
+        if self.error is not None:
+            return False
+        if not skill.published:
+            return self.can_write(who, skill)
+        return self._rule("read", skill.name, skill.plugin).allows(
+            who, self.is_editor(who)
+        ) or self.can_write(who, skill)
 
     def view_key(self, who: Identity) -> Hashable:
-        """Two people with the same key see exactly the same skills (used for caching)."""
-        return "everyone"
+        """People with the same key see the same skills; used to share cached listings."""
+        if self.error is not None:
+            return "nobody"
+        if not self.present:
+            return "everyone"
+        return who.id, who.email.rsplit("@", 1)[-1].lower()

@@ -40,7 +40,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    marketplace: Path = field(default_factory=demo_marketplace)
+    #: A folder, a git repository path, or a git URL (https://, ssh://, git@host:repo, file://).
+    marketplace: Path | str = field(default_factory=demo_marketplace)
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     data_dir: Path = field(default_factory=default_data_dir)
@@ -48,6 +49,15 @@ class Settings:
     dev_user: str = "developer@localhost"
     max_package_bytes: int = 30 * 1024 * 1024
     min_refresh_interval: float = 2.0
+    branch: str | None = None
+    git_read_token: str | None = field(default=None, repr=False)
+    git_write_token: str | None = field(default=None, repr=False)
+    poll_interval: float = 60.0
+    github_webhook_secret: str | None = field(default=None, repr=False)
+    gitlab_webhook_token: str | None = field(default=None, repr=False)
+    #: "-" for standard output, a file path, or "" to switch the audit log off.
+    audit_log: str = "-"
+    demo_path: Path = field(default_factory=demo_marketplace)
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -71,7 +81,22 @@ class Settings:
         env = dict(os.environ if env is None else env)
         values: dict[str, object] = {}
         if env.get("SKILLPORT_MARKETPLACE"):
-            values["marketplace"] = Path(env["SKILLPORT_MARKETPLACE"])
+            values["marketplace"] = env["SKILLPORT_MARKETPLACE"]
+        for key, name in (
+            ("branch", "SKILLPORT_BRANCH"),
+            ("git_read_token", "SKILLPORT_GIT_READ_TOKEN"),
+            ("git_write_token", "SKILLPORT_GIT_WRITE_TOKEN"),
+            ("github_webhook_secret", "SKILLPORT_GITHUB_WEBHOOK_SECRET"),
+            ("gitlab_webhook_token", "SKILLPORT_GITLAB_WEBHOOK_TOKEN"),
+        ):
+            if env.get(name):
+                values[key] = env[name]
+        if "SKILLPORT_AUDIT_LOG" in env:
+            values["audit_log"] = env["SKILLPORT_AUDIT_LOG"]
+        if env.get("SKILLPORT_POLL_INTERVAL"):
+            values["poll_interval"] = float(
+                _int(env["SKILLPORT_POLL_INTERVAL"], "SKILLPORT_POLL_INTERVAL")
+            )
         if env.get("SKILLPORT_HOST"):
             values["host"] = env["SKILLPORT_HOST"]
         if env.get("SKILLPORT_PORT"):
@@ -102,8 +127,14 @@ class Settings:
             raise ConfigError(
                 "SKILLPORT_PUBLIC_URL must start with https:// (or http:// on loopback)"
             )
-        if not self.marketplace.is_dir():
-            raise ConfigError(f"marketplace folder {self.marketplace} does not exist")
+        from .sources.factory import is_remote
+
+        location = str(self.marketplace)
+        if not is_remote(location) and not Path(location).is_dir():
+            raise ConfigError(
+                f"marketplace {location} is neither a folder nor a git URL "
+                "(https://…, ssh://…, git@host:repo, file://…)"
+            )
 
 
 def _int(text: str, name: str) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import tempfile
 import time
+import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,16 +20,32 @@ from starlette.responses import Response, StreamingResponse
 from .. import __version__
 from .. import install as packaging
 from ..access import AccessPolicy
+from ..audit import AuditLog
 from ..auth import INSTALL_TOKEN_TTL, Identity, TokenService
 from ..catalog import FILTER_SURFACES, SURFACES, Catalog, Skill
 from ..catalog.loader import DEFAULT_PLUGIN_ROOT
 from ..catalog.semver import is_newer
+from ..editing.operations import (
+    BumpRequest,
+    EditError,
+    Plan,
+    PublishRequest,
+    SaveRequest,
+    plan_bump,
+    plan_delete,
+    plan_publish,
+    plan_save,
+)
 from ..settings import Settings
+from ..sources.git import Conflict, Invalid
+from ..sources.gitrepo import GitError
 from . import schemas
 from .errors import ApiError
 from .openapi import ApiRouter, query
 
 MAX_JSON_BODY = 1024 * 1024
+#: A save carries file contents (base64 for binaries), so it may be larger.
+MAX_SAVE_BODY = 32 * 1024 * 1024
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
@@ -35,9 +54,20 @@ class Services:
     """Everything a request handler needs; built once by ``app.create_app``."""
 
     settings: Settings
-    source: Any  # LocalSource today; a git source later. Needs .catalog, .refresh(), .loaded_at
+    source: Any  # LocalSource or GitSource: .catalog, .refresh(), .loaded_at, .health()
     tokens: TokenService
-    policy: AccessPolicy
+    audit: AuditLog
+    _policies: weakref.WeakKeyDictionary[Catalog, AccessPolicy] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
+
+    def policy_for(self, catalog: Catalog) -> AccessPolicy:
+        """The access policy of one snapshot (its own ``.skillport/access.json``)."""
+        policy = self._policies.get(catalog)
+        if policy is None:
+            policy = AccessPolicy.for_catalog(catalog)
+            self._policies[catalog] = policy
+        return policy
 
 
 def _dumps(data: Any) -> bytes:
@@ -48,16 +78,18 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(_dumps(data), status_code=status, media_type="application/json")
 
 
-async def read_json(request: Request, model: type[schemas.BaseModel]) -> Any:
+async def read_json(
+    request: Request, model: type[schemas.BaseModel], limit: int = MAX_JSON_BODY
+) -> Any:
     """Parse a JSON body into ``model``; 413 when too large, 400 with the reason when invalid."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_JSON_BODY:
-        raise ApiError(413, f"The request body is over {MAX_JSON_BODY} bytes.")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"The request body is over {limit} bytes.")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_JSON_BODY:
-            raise ApiError(413, f"The request body is over {MAX_JSON_BODY} bytes.")
+        if size > limit:
+            raise ApiError(413, f"The request body is over {limit} bytes.")
         chunks.append(chunk)
     try:
         return model.model_validate_json(b"".join(chunks))
@@ -93,7 +125,7 @@ def build_api(services: Services) -> ApiRouter:
             )
         return who
 
-    def summary(skill: Skill, who: Identity) -> dict[str, Any]:
+    def summary(skill: Skill, who: Identity, policy: AccessPolicy) -> dict[str, Any]:
         return {
             "name": skill.name,
             "plugin": skill.plugin,
@@ -105,12 +137,12 @@ def build_api(services: Services) -> ApiRouter:
             "keywords": list(skill.keywords),
             "surface_tags": list(skill.surface_tags),
             "published": skill.published,
-            "editable": services.policy.can_write(who, skill),
+            "editable": policy.can_write(who, skill),
         }
 
     def readable_skill(catalog: Catalog, name: str, who: Identity) -> Skill:
         skill = catalog.skill(name)
-        if skill is None or not services.policy.can_read(who, skill):
+        if skill is None or not services.policy_for(catalog).can_read(who, skill):
             # Same answer for "absent" and "not yours to see": names are not leaked.
             raise ApiError(
                 404, f"No skill named {name!r}. GET /api/skills lists the skills you can use."
@@ -180,11 +212,12 @@ def build_api(services: Services) -> ApiRouter:
         catalog = (
             await run_in_threadpool(services.source.refresh) if refresh else services.source.catalog
         )
+        policy = services.policy_for(catalog)
         if q is not None and q.strip():
             hits = [
-                {**summary(hit.skill, who), "score": hit.score}
+                {**summary(hit.skill, who, policy), "score": hit.score}
                 for hit in catalog.search(q)
-                if services.policy.can_read(who, hit.skill)
+                if policy.can_read(who, hit.skill)
                 and (surface_filter is None or hit.skill.available_on(surface_filter))
             ]
             return _json(
@@ -194,14 +227,14 @@ def build_api(services: Services) -> ApiRouter:
         # tells them apart) and the surface: serve it from pre-serialised bytes.
         # The cached entry keeps its catalog, compared by identity: an id() could be reused
         # by the next snapshot once the old one is freed.
-        key = (services.policy.view_key(who), surface_filter)
+        key = (policy.view_key(who), surface_filter)
         cached = listing_cache.get(key)
         body = cached[1] if cached is not None and cached[0] is catalog else None
         if body is None:
             skills = [
-                summary(s, who)
+                summary(s, who, policy)
                 for s in catalog.skills.values()
-                if services.policy.can_read(who, s)
+                if policy.can_read(who, s)
                 and (surface_filter is None or s.available_on(surface_filter))
             ]
             body = _dumps(
@@ -227,12 +260,13 @@ def build_api(services: Services) -> ApiRouter:
             raw = catalog.tree.read_bytes(skill.file_path("SKILL.md"))
         except OSError:
             raise ApiError(503, "The skill changed on disk while being read; retry.") from None
+        policy = services.policy_for(catalog)
         return _json(
             {
-                "skill": summary(skill, who),
+                "skill": summary(skill, who, policy),
                 "skill_md": raw.decode("utf-8", errors="replace").lstrip("\ufeff"),
                 "files": [f.path for f in skill.files],
-                "editable": services.policy.can_write(who, skill),
+                "editable": policy.can_write(who, skill),
             }
         )
 
@@ -247,6 +281,9 @@ def build_api(services: Services) -> ApiRouter:
         who = authenticate(request)
         skill = readable_skill(services.source.catalog, request.path_params["name"], who)
         token = services.tokens.mint_install_token(who, skill.name, skill.version)
+        services.audit.record(
+            who, "install-token", skill=skill.name, group=skill.plugin, result="ok"
+        )
         base = services.settings.base_url
         return _json(
             {
@@ -314,7 +351,7 @@ def build_api(services: Services) -> ApiRouter:
         catalog = services.source.catalog
         who = Identity.from_dict(record["user"])
         skill = catalog.skill(record["skill"])
-        if skill is None or not services.policy.can_read(who, skill):
+        if skill is None or not services.policy_for(catalog).can_read(who, skill):
             raise ApiError(404, f"The skill {record['skill']!r} is no longer available.")
         # Build first, then spend the token: a failure here leaves it usable for a retry.
         files = await run_in_threadpool(packed_files, catalog, skill)
@@ -326,6 +363,7 @@ def build_api(services: Services) -> ApiRouter:
             raise ApiError(
                 410, "This install token was already used (each works once); ask for a new one."
             )
+        services.audit.record(who, "install", skill=skill.name, group=skill.plugin, result="ok")
         if body is not None:
             return Response(body, media_type="application/json")
         return await run_in_threadpool(package_response, skill, files)
@@ -345,7 +383,7 @@ def build_api(services: Services) -> ApiRouter:
         updates = []
         for item in body.installed:
             skill = catalog.skill(item.name)
-            if skill is None or not services.policy.can_read(who, skill):
+            if skill is None or not services.policy_for(catalog).can_read(who, skill):
                 continue
             if is_newer(skill.version, item.version):
                 updates.append(
@@ -370,11 +408,12 @@ def build_api(services: Services) -> ApiRouter:
     async def debug_plugins(request: Request) -> Response:
         who = authenticate(request)
         catalog = services.source.catalog
+        policy = services.policy_for(catalog)
         visible = []
         hidden_paths: list[str] = []
         for plugin in catalog.plugins:
             skills = [catalog.skills[s] for s in plugin.skills]
-            if not plugin.published and not any(services.policy.can_write(who, s) for s in skills):
+            if not plugin.published and not any(policy.can_write(who, s) for s in skills):
                 if plugin.path:
                     hidden_paths.append(plugin.path + "/")
                 continue
@@ -392,7 +431,7 @@ def build_api(services: Services) -> ApiRouter:
             )
         findings = [
             f.as_dict()
-            for f in catalog.findings
+            for f in [*policy.findings(), *catalog.findings]
             if not any(f.file.startswith(p) for p in hidden_paths)
         ]
         metadata = catalog.marketplace.get("metadata")
@@ -427,7 +466,271 @@ def build_api(services: Services) -> ApiRouter:
                 "warnings": len(catalog.warnings),
                 "loaded_at": services.source.loaded_at,
                 "snapshot_age_seconds": round(time.time() - services.source.loaded_at, 3),
+                "upstream": services.source.health(),
+                "access": {
+                    "ok": services.policy_for(catalog).error is None,
+                    "error": services.policy_for(catalog).error,
+                },
             }
         )
+
+    # -- editing ------------------------------------------------------------------------------
+
+    def editable_source() -> Any:
+        source = services.source
+        if not getattr(source, "editable", False):
+            raise ApiError(
+                503,
+                "This marketplace is a plain folder, so it is read-only: serve a git repository "
+                "(SKILLPORT_MARKETPLACE=<path or URL of a git repository>) to edit skills.",
+            )
+        return source
+
+    async def run_edit(request: Request, action: str, plan_fn: Any) -> Response:
+        who = authenticate(request)
+        source = editable_source()
+        catalog = source.catalog
+        policy = services.policy_for(catalog)
+        name = request.path_params["name"]
+        try:
+            plan = await plan_fn(catalog, policy, who)
+        except EditError as exc:
+            services.audit.record(who, action, skill=name, result=f"refused:{exc.status}")
+            raise ApiError(exc.status, exc.message, kind=exc.kind) from None
+
+        def validate(before: Catalog, after: Catalog) -> list[str]:
+            known = {(f.file, f.message) for f in before.errors}
+            return [str(f) for f in after.errors if (f.file, f.message) not in known]
+
+        try:
+            result = await run_in_threadpool(
+                source.write,
+                catalog,
+                plan.changes,
+                plan.touched,
+                plan.message(who),
+                (who.name, who.email),
+                validate,
+            )
+        except Conflict as exc:
+            services.audit.record(who, action, skill=name, group=plan.group, result="conflict")
+            raise ApiError(409, str(exc)) from None
+        except Invalid as exc:
+            services.audit.record(who, action, skill=name, group=plan.group, result="invalid")
+            raise ApiError(
+                400, "The change would break the marketplace, so nothing was written: " + str(exc)
+            ) from None
+        except GitError as exc:
+            services.audit.record(who, action, skill=name, group=plan.group, result="unavailable")
+            raise ApiError(
+                503,
+                f"The marketplace repository cannot be written right now ({exc}); "
+                "nothing was changed, try again later.",
+            ) from None
+        services.audit.record(
+            who, action, skill=name, group=plan.group, result="ok", commit=result.commit
+        )
+        return _json(
+            {
+                "success": True,
+                "action": action,
+                "skill": name,
+                "plugin": plan.group,
+                "commit": result.commit,
+                "message": plan.subject,
+                "reapplied": result.reapplied,
+                "files": sorted(plan.changes),
+                **plan.extra,
+            }
+        )
+
+    @api.post(
+        "/api/skills/{name}",
+        tags=["editing"],
+        summary="Save files of a skill (creates it if new): one commit",
+        ok=schemas.EditResult,
+        errors=(400, 403, 404, 409, 413, 503),
+        body=SaveRequest,
+    )
+    async def save_skill(request: Request) -> Response:
+        async def plan(catalog: Catalog, policy: AccessPolicy, who: Identity) -> Plan:
+            body = await read_json(request, SaveRequest, limit=MAX_SAVE_BODY)
+            return plan_save(catalog, policy, who, request.path_params["name"], body)
+
+        return await run_edit(request, "save", plan)
+
+    @api.route(
+        "DELETE",
+        "/api/skills/{name}",
+        tags=["editing"],
+        summary="Delete a skill (and its group when it was the last one): one commit",
+        ok=schemas.EditResult,
+        errors=(400, 403, 404, 409, 503),
+        params=[query("confirm", "Must be true", {"type": "boolean"})],
+    )
+    async def delete_skill(request: Request) -> Response:
+        async def plan(catalog: Catalog, policy: AccessPolicy, who: Identity) -> Plan:
+            if request.query_params.get("confirm", "").lower() != "true":
+                raise EditError(400, "Deleting is permanent: repeat the request with ?confirm=true")
+            return plan_delete(catalog, policy, who, request.path_params["name"])
+
+        return await run_edit(request, "delete", plan)
+
+    @api.post(
+        "/api/skills/{name}/publish",
+        tags=["editing"],
+        summary="List the skill's group in marketplace.json (editors): one commit",
+        ok=schemas.EditResult,
+        errors=(400, 403, 404, 409, 503),
+        body=PublishRequest,
+    )
+    async def publish_skill(request: Request) -> Response:
+        async def plan(catalog: Catalog, policy: AccessPolicy, who: Identity) -> Plan:
+            body = await read_json(request, PublishRequest)
+            return plan_publish(catalog, policy, who, request.path_params["name"], body)
+
+        return await run_edit(request, "publish", plan)
+
+    @api.post(
+        "/api/skills/{name}/bump",
+        tags=["editing"],
+        summary="Raise the group's version in plugin.json and marketplace.json: one commit",
+        ok=schemas.EditResult,
+        errors=(400, 403, 404, 409, 503),
+        body=BumpRequest,
+    )
+    async def bump_skill(request: Request) -> Response:
+        async def plan(catalog: Catalog, policy: AccessPolicy, who: Identity) -> Plan:
+            body = await read_json(request, BumpRequest)
+            return plan_bump(catalog, policy, who, request.path_params["name"], body)
+
+        return await run_edit(request, "bump", plan)
+
+    @api.get(
+        "/api/skills/{name}/edit",
+        tags=["editing"],
+        summary="A one-time edit token and the edit.sh command that uses it",
+        ok=schemas.EditTicket,
+        errors=(403, 404),
+    )
+    async def edit_ticket(request: Request) -> Response:
+        who = authenticate(request)
+        catalog = services.source.catalog
+        skill = readable_skill(catalog, request.path_params["name"], who)
+        if not services.policy_for(catalog).can_write(who, skill):
+            raise ApiError(403, f"You can read {skill.name!r} but not change it.")
+        token = services.tokens.mint_ticket("edit", who, skill.name, skill.version)
+        services.audit.record(who, "edit-token", skill=skill.name, group=skill.plugin, result="ok")
+        return _json(
+            {
+                "edit_token": token,
+                "skill": skill.name,
+                "plugin": skill.plugin,
+                "version": skill.version,
+                "expires_in": INSTALL_TOKEN_TTL,
+                "command": packaging.install_command(services.settings.base_url, token, "edit"),
+            }
+        )
+
+    @api.get(
+        "/edit.sh",
+        tags=["editing"],
+        summary="The edit script: fetches a skill's files into /tmp/skillport-edit/<name>/",
+        ok="text/x-shellscript",
+        secured=False,
+    )
+    async def edit_sh(request: Request) -> Response:
+        script = packaging.install_script(services.settings.base_url, mode="edit")
+        return Response(script, media_type="text/x-shellscript; charset=utf-8")
+
+    @api.get(
+        "/api/edit/{token}",
+        tags=["editing"],
+        summary="Redeem a one-time edit token (404 unknown or expired, 410 already used)",
+        ok=schemas.InstallPayload,
+        errors=(403, 404, 410, 413),
+        secured=False,
+    )
+    async def redeem_edit(request: Request) -> Response:
+        token = request.path_params["token"]
+        unknown = "This edit token is unknown or has expired (15 minutes); ask for a new one."
+        record = services.tokens.peek_ticket("edit", token)
+        if record is None:
+            raise ApiError(404, unknown)
+        catalog = services.source.catalog
+        who = Identity.from_dict(record["user"])
+        skill = catalog.skill(record["skill"])
+        policy = services.policy_for(catalog)
+        if skill is None or not policy.can_read(who, skill):
+            raise ApiError(404, f"The skill {record['skill']!r} is no longer available.")
+        if not policy.can_write(who, skill):
+            raise ApiError(403, f"{who.email} may no longer change {skill.name!r}.")
+        files = await run_in_threadpool(packed_files, catalog, skill)
+        body = _dumps(packaging.edit_payload(skill, files))
+        outcome = services.tokens.redeem_ticket("edit", token)
+        if outcome.status == "unknown":
+            raise ApiError(404, unknown)
+        if outcome.status == "used":
+            raise ApiError(410, "This edit token was already used; ask for a new one.")
+        return Response(body, media_type="application/json")
+
+    # -- webhooks -------------------------------------------------------------------------
+
+    async def webhook_body(request: Request) -> bytes:
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > 4 * MAX_JSON_BODY:
+                raise ApiError(413, "The webhook body is too large.")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def refreshed(provider: str) -> Response:
+        changed = await run_in_threadpool(services.source.check)
+        health = services.source.health()
+        services.audit.record(
+            None, f"webhook:{provider}", result="refreshed" if changed else "unchanged",
+            commit=health.get("commit"),
+        )  # fmt: skip
+        return _json({"refreshed": changed, "commit": health.get("commit")})
+
+    @api.post(
+        "/webhooks/github",
+        tags=["webhooks"],
+        summary="GitHub push webhook (X-Hub-Signature-256, SKILLPORT_GITHUB_WEBHOOK_SECRET)",
+        ok=schemas.WebhookResult,
+        errors=(401, 404, 413),
+        secured=False,
+    )
+    async def github_webhook(request: Request) -> Response:
+        secret = services.settings.github_webhook_secret
+        if not secret:
+            raise ApiError(404, "The GitHub webhook is off: set SKILLPORT_GITHUB_WEBHOOK_SECRET.")
+        body = await webhook_body(request)
+        expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        given = request.headers.get("x-hub-signature-256", "")
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise ApiError(401, "Bad or missing X-Hub-Signature-256.")
+        if request.headers.get("x-github-event") == "ping":
+            return _json({"refreshed": False, "commit": services.source.health().get("commit")})
+        return await refreshed("github")
+
+    @api.post(
+        "/webhooks/gitlab",
+        tags=["webhooks"],
+        summary="GitLab push webhook (X-Gitlab-Token, SKILLPORT_GITLAB_WEBHOOK_TOKEN)",
+        ok=schemas.WebhookResult,
+        errors=(401, 404, 413),
+        secured=False,
+    )
+    async def gitlab_webhook(request: Request) -> Response:
+        secret = services.settings.gitlab_webhook_token
+        if not secret:
+            raise ApiError(404, "The GitLab webhook is off: set SKILLPORT_GITLAB_WEBHOOK_TOKEN.")
+        await webhook_body(request)
+        given = request.headers.get("x-gitlab-token", "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            raise ApiError(401, "Bad or missing X-Gitlab-Token.")
+        return await refreshed("gitlab")
 
     return api

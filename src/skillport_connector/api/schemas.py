@@ -131,3 +131,45 @@ class Health(BaseModel):
     warnings: int
     loaded_at: float
     snapshot_age_seconds: float
+    upstream: Upstream
+    access: AccessStatus
+
+
+class EditResult(BaseModel):
+    success: bool
+    action: str
+    skill: str
+    plugin: str
+    commit: str
+    message: str
+    reapplied: bool
+    files: list[str]
+    version: str | None = None
+    previous: str | None = None
+
+
+class EditTicket(BaseModel):
+    edit_token: str
+    skill: str
+    plugin: str
+    version: str
+    expires_in: int
+    command: str
+
+
+class WebhookResult(BaseModel):
+    refreshed: bool
+    commit: str | None
+
+
+class Upstream(BaseModel):
+    commit: str | None
+    stale: bool
+    last_error: str | None
+    last_check_age_seconds: float | None = None
+    last_success_age_seconds: float | None = None
+
+
+class AccessStatus(BaseModel):
+    ok: bool
+    error: str | None

@@ -12,6 +12,8 @@ from .identity import Identity
 
 API_TOKEN_PREFIX = "sk_api_"
 INSTALL_TOKEN_PREFIX = "sk_install_"
+EDIT_TOKEN_PREFIX = "sk_edit_"
+_PREFIX = {"install": INSTALL_TOKEN_PREFIX, "edit": EDIT_TOKEN_PREFIX}
 API_TOKEN_TTL = 15 * 60
 INSTALL_TOKEN_TTL = 15 * 60
 
@@ -51,21 +53,31 @@ class TokenService:
     def revoke_api_token(self, token: str) -> bool:
         return self.store.delete(_key("api", token))
 
-    def mint_install_token(self, identity: Identity, skill: str, version: str) -> str:
-        token = _new(INSTALL_TOKEN_PREFIX)
+    def mint_ticket(self, kind: str, identity: Identity, skill: str, version: str) -> str:
+        """A single-use token for ``kind`` ("install" or "edit") of one skill, 15 minutes."""
+        token = _new(_PREFIX[kind])
         record = {"user": identity.as_dict(), "skill": skill, "version": version}
-        self.store.put(_key("install", token), record, ttl=INSTALL_TOKEN_TTL)
+        self.store.put(_key(kind, token), record, ttl=INSTALL_TOKEN_TTL)
         return token
 
-    def peek_install_token(self, token: str) -> dict[str, Any] | None:
-        if not token.startswith(INSTALL_TOKEN_PREFIX) or len(token) > 200:
+    def peek_ticket(self, kind: str, token: str) -> dict[str, Any] | None:
+        if not token.startswith(_PREFIX[kind]) or len(token) > 200:
             return None
-        return self.store.get(_key("install", token))
+        return self.store.get(_key(kind, token))
 
-    def redeem_install_token(self, token: str) -> Redemption:
-        if not token.startswith(INSTALL_TOKEN_PREFIX) or len(token) > 200:
+    def redeem_ticket(self, kind: str, token: str) -> Redemption:
+        if not token.startswith(_PREFIX[kind]) or len(token) > 200:
             return Redemption("unknown")
-        record, first = self.store.claim(_key("install", token))
+        record, first = self.store.claim(_key(kind, token))
         if record is None:
             return Redemption("unknown")
         return Redemption("ok" if first else "used", record)
+
+    def mint_install_token(self, identity: Identity, skill: str, version: str) -> str:
+        return self.mint_ticket("install", identity, skill, version)
+
+    def peek_install_token(self, token: str) -> dict[str, Any] | None:
+        return self.peek_ticket("install", token)
+
+    def redeem_install_token(self, token: str) -> Redemption:
+        return self.redeem_ticket("install", token)

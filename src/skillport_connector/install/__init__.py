@@ -117,10 +117,21 @@ def iter_chunks(fileobj: IO[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
         fileobj.close()
 
 
-def install_script(base_url: str) -> str:
+def install_script(base_url: str, mode: str = "package") -> str:
+    """install.sh (default mode ``package``) or, with ``mode="edit"``, edit.sh."""
     template = resources.files(__package__).joinpath("install.sh").read_text(encoding="utf-8")
-    return template.replace("__SKILLPORT_BASE_URL__", base_url.rstrip("/"))
+    return template.replace("__SKILLPORT_BASE_URL__", base_url.rstrip("/")).replace(
+        "__SKILLPORT_MODE__", mode
+    )
+
+
+def edit_payload(skill: Skill, files: list[PackedFile]) -> dict[str, Any]:
+    """Like the install payload, without the generated plugin.json: what the editor edits."""
+    payload = install_payload(skill, [f for f in files if f.path != PLUGIN_JSON_PATH])
+    return payload
 
 
 def install_command(base_url: str, token: str, mode: str = "package") -> str:
+    if mode == "edit":
+        return f"curl -sf {base_url.rstrip('/')}/edit.sh | bash -s -- {token}"
     return f"curl -sf {base_url.rstrip('/')}/install.sh | bash -s -- {token} --{mode}"

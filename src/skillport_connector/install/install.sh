@@ -3,19 +3,23 @@
 #
 #   curl -sf __SKILLPORT_BASE_URL__/install.sh | bash -s -- <install_token> --package
 #   curl -sf __SKILLPORT_BASE_URL__/install.sh | bash -s -- <install_token> --skill
+#   curl -sf __SKILLPORT_BASE_URL__/edit.sh | bash -s -- <edit_token>
 #
 # --package  writes /tmp/<name>.skill (for Claude.ai and Claude Desktop: "Copy to your skills")
 #            and prints SKILL_FILE=<path> as its last line.
 # --skill    installs into ~/.claude/skills/<name>/ (for Claude Code), replacing an older copy.
+# --edit     (edit.sh's default) writes the skill's files to /tmp/skillport-edit/<name>/ for
+#            an editor to change, and prints SKILL_DIR=<path> and the file list.
 #
 # Needs only bash, curl and python3. Whatever the server sends, nothing is written outside
 # the target folder or package file: paths are checked and files are created fresh.
-# Environment: SKILLPORT_SKILLS_DIR (default ~/.claude/skills), SKILLPORT_PACKAGE_DIR (default /tmp).
+# Environment: SKILLPORT_SKILLS_DIR (default ~/.claude/skills), SKILLPORT_PACKAGE_DIR (default
+# /tmp), SKILLPORT_EDIT_DIR (default /tmp/skillport-edit).
 set -euo pipefail
 
 BASE_URL="${SKILLPORT_URL:-__SKILLPORT_BASE_URL__}"
 TOKEN=""
-MODE="package"
+MODE="__SKILLPORT_MODE__"
 
 die() { echo "skillport: $*" >&2; exit 1; }
 
@@ -23,14 +27,18 @@ for arg in "$@"; do
   case "$arg" in
     --package) MODE="package" ;;
     --skill) MODE="skill" ;;
-    -h|--help) echo "usage: install.sh <sk_install_token> [--package|--skill]"; exit 0 ;;
-    sk_install_*) TOKEN="$arg" ;;
-    *) die "unknown argument '$arg' (expected an sk_install_ token, --package or --skill)" ;;
+    --edit) MODE="edit" ;;
+    -h|--help) echo "usage: install.sh <sk_install_token> [--package|--skill] | edit.sh <sk_edit_token>"; exit 0 ;;
+    sk_install_*|sk_edit_*) TOKEN="$arg" ;;
+    *) die "unknown argument '$arg' (expected a token, --package, --skill or --edit)" ;;
   esac
 done
 [ -n "$TOKEN" ] || die "missing install token: ask Claude (or GET /api/skills/<name>/install) for a new one"
 command -v curl >/dev/null || die "curl is required"
 command -v python3 >/dev/null || die "python3 is required"
+
+ENDPOINT="api/install"
+if [ "$MODE" = "edit" ]; then ENDPOINT="api/edit"; fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/skillport-install.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
@@ -39,11 +47,11 @@ PAYLOAD="$WORK/payload.json"
 attempt=1
 delay=1
 while :; do
-  status="$(curl -sS -o "$PAYLOAD" -w '%{http_code}' "$BASE_URL/api/install/$TOKEN" 2>"$WORK/curl.err" || true)"
+  status="$(curl -sS -o "$PAYLOAD" -w '%{http_code}' "$BASE_URL/$ENDPOINT/$TOKEN" 2>"$WORK/curl.err" || true)"
   case "$status" in
     200) break ;;
-    404) die "this install link is unknown or has expired (links last 15 minutes); ask for a new one" ;;
-    410) die "this install link was already used (each link works once); ask for a new one" ;;
+    404) die "this link is unknown or has expired (links last 15 minutes); ask for a new one" ;;
+    410) die "this link was already used (each link works once); ask for a new one" ;;
     5??|000|"")
       if [ "$attempt" -ge 5 ]; then
         die "the server did not answer properly after $attempt attempts (last status ${status:-none}: $(cat "$WORK/curl.err" 2>/dev/null))"
@@ -125,16 +133,14 @@ for entry in files:
 if "SKILL.md" not in written:
     die("the payload has no SKILL.md")
 
-if mode == "skill":
-    skills_dir = os.path.expanduser(os.environ.get("SKILLPORT_SKILLS_DIR", "~/.claude/skills"))
-    os.makedirs(skills_dir, exist_ok=True)
-    dest = os.path.join(skills_dir, name)
-    fresh = tempfile.mkdtemp(prefix=".skillport-new-", dir=skills_dir)
+def replace_dir(parent, dest):
+    """Swap the staged copy in for ``dest`` with renames, so no half-written folder is seen."""
+    fresh = tempfile.mkdtemp(prefix=".skillport-new-", dir=parent)
     os.rmdir(fresh)
     shutil.copytree(stage, fresh, symlinks=True)
     old = None
     if os.path.lexists(dest):
-        old = tempfile.mkdtemp(prefix=".skillport-old-", dir=skills_dir)
+        old = tempfile.mkdtemp(prefix=".skillport-old-", dir=parent)
         os.rmdir(old)
         os.rename(dest, old)
     os.rename(fresh, dest)
@@ -143,6 +149,21 @@ if mode == "skill":
             shutil.rmtree(old)
         else:
             os.unlink(old)
+
+if mode == "edit":
+    edit_dir = os.environ.get("SKILLPORT_EDIT_DIR", "/tmp/skillport-edit")
+    os.makedirs(edit_dir, exist_ok=True)
+    dest = os.path.join(edit_dir, name)
+    replace_dir(edit_dir, dest)
+    print("Editing %s %s: %d files in %s" % (name, version, len(written), dest))
+    for rel in sorted(written):
+        print("  " + rel)
+    print("SKILL_DIR=%s" % dest)
+elif mode == "skill":
+    skills_dir = os.path.expanduser(os.environ.get("SKILLPORT_SKILLS_DIR", "~/.claude/skills"))
+    os.makedirs(skills_dir, exist_ok=True)
+    dest = os.path.join(skills_dir, name)
+    replace_dir(skills_dir, dest)
     print("Installed %s %s into %s (%d files)." % (name, version, dest, len(written)))
     print("Claude Code picks it up in new sessions; restart a running session to use it now.")
     print("SKILL_DIR=%s" % dest)

@@ -11,6 +11,8 @@ from .tree import DirectoryTree
 
 
 class LocalSource:
+    editable = False
+
     """Holds the current catalog of a directory; :meth:`refresh` swaps in a new one.
 
     Readers take :attr:`catalog` once per request and keep using that object, so a refresh
@@ -52,3 +54,12 @@ class LocalSource:
 
     def describe(self) -> str:
         return str(self.path)
+
+    def health(self) -> dict[str, object]:
+        return {"commit": None, "stale": False, "last_error": None}
+
+    def start(self) -> None:
+        """Nothing to poll: a folder is re-read on ``?refresh=true``."""
+
+    def stop(self) -> None:
+        pass

@@ -1,0 +1,1 @@
+"""Editor operations (save, delete, publish, bump) as pure plans; sources commit them."""

@@ -1,0 +1,394 @@
+"""The git command line, driven safely: one bare mirror per marketplace, credentials only
+in the environment (never in argv, never in logs), and snapshots read straight from
+objects so nothing is ever checked out."""
+
+from __future__ import annotations
+
+import base64
+import os
+import posixpath
+import re
+import subprocess
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .tree import Entry, EntryKind, clean_path
+
+ZERO = "0" * 40
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+class GitError(Exception):
+    """A git command failed; ``message`` is safe to show (no credentials)."""
+
+
+class RemoteUnavailable(GitError):
+    """The remote could not be reached or refused the credentials."""
+
+
+class LeaseRejected(GitError):
+    """A push found the branch somewhere else than expected (someone pushed first)."""
+
+
+def redact(text: str) -> str:
+    """Remove credentials from anything git printed (URLs with user:pass, auth headers)."""
+    text = re.sub(r"(https?://)[^/@\s]+@", r"\1***@", text)
+    return re.sub(r"(?i)(authorization:\s*\w+\s+)\S+", r"\1***", text)
+
+
+def public_url(url: str) -> str:
+    return redact(url)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    read_token: str | None = None
+    write_token: str | None = None
+
+    def env(self, write: bool = False) -> dict[str, str]:
+        """Git configuration for one command, passed as GIT_CONFIG_* environment variables."""
+        token = (self.write_token or self.read_token) if write else self.read_token
+        if not token:
+            return {}
+        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        return {
+            "GIT_CONFIG_COUNT": "1",
+            "GIT_CONFIG_KEY_0": "http.extraHeader",
+            "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}",
+        }
+
+
+class GitRepo:
+    """A bare repository in the data directory that mirrors one branch of a remote."""
+
+    def __init__(self, git_dir: Path, url: str, branch: str, credentials: Credentials) -> None:
+        self.git_dir = git_dir
+        self.url = url
+        self.branch = branch
+        self.credentials = credentials
+        self.ref = f"refs/heads/{branch}"
+
+    def run(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        env: Mapping[str, str] | None = None,
+        network: bool = False,
+        write: bool = False,
+        timeout: float = 120,
+    ) -> bytes:
+        full_env = {
+            **os.environ,
+            "GIT_DIR": str(self.git_dir),
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_ASKPASS": "/bin/false",
+            "SSH_ASKPASS": "/bin/false",
+            "GIT_SSH_COMMAND": os.environ.get("GIT_SSH_COMMAND", "ssh -o BatchMode=yes"),
+            "LC_ALL": "C",
+        }
+        full_env.pop("GIT_WORK_TREE", None)
+        if network:
+            full_env.update(self.credentials.env(write=write))
+        if env:
+            full_env.update(env)
+        try:
+            proc = subprocess.run(
+                ["git", *args],
+                input=input,
+                capture_output=True,
+                env=full_env,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise RemoteUnavailable(f"git {args[0]} timed out after {timeout:.0f}s") from None
+        if proc.returncode != 0:
+            message = redact(proc.stderr.decode("utf-8", "replace").strip())
+            if network:
+                if (
+                    "stale info" in message
+                    or "fetch first" in message
+                    or "non-fast-forward" in message
+                ):
+                    raise LeaseRejected(message)
+                raise RemoteUnavailable(message or f"git {args[0]} failed")
+            raise GitError(message or f"git {args[0]} failed")
+        return proc.stdout
+
+    # -- remote -------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return (self.git_dir / "HEAD").is_file()
+
+    def init(self) -> None:
+        self.git_dir.mkdir(parents=True, exist_ok=True)
+        if not self.exists():
+            subprocess.run(["git", "init", "-q", "--bare", str(self.git_dir)], check=True)
+
+    def remote_head(self) -> str | None:
+        """The branch's commit on the remote: one request (protocol v0 ref advertisement)."""
+        out = self.run(
+            "-c", "protocol.version=0", "ls-remote", "--", self.url, self.ref, network=True
+        )
+        for line in out.decode().splitlines():
+            sha, _, ref = line.partition("\t")
+            if ref == self.ref and _SHA.match(sha):
+                return sha
+        return None
+
+    def fetch(self) -> str:
+        """Fetch the branch into the mirror; returns its commit."""
+        self.init()
+        self.run(
+            "-c", "protocol.version=0",
+            "fetch", "--quiet", "--no-tags", "--prune", "--", self.url, f"+{self.ref}:{self.ref}",
+            network=True,
+        )  # fmt: skip
+        return self.rev_parse(self.ref)
+
+    def push(self, commit: str, expected: str) -> None:
+        """Move the remote branch from ``expected`` to ``commit``, or fail with LeaseRejected.
+
+        ``--force-with-lease`` makes the remote compare-and-swap: two connector instances
+        pushing at once cannot overwrite each other.
+        """
+        self.run(
+            "push", "--quiet", "--porcelain",
+            f"--force-with-lease={self.ref}:{expected}",
+            "--receive-pack=git -c receive.denyCurrentBranch=updateInstead receive-pack",
+            "--", self.url, f"{commit}:{self.ref}",
+            network=True, write=True,
+        )  # fmt: skip
+        self.run("update-ref", self.ref, commit)
+
+    # -- local objects --------------------------------------------------------------------
+
+    def rev_parse(self, ref: str) -> str:
+        return self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+
+    def has_commit(self, ref: str) -> bool:
+        try:
+            return bool(self.rev_parse(ref))
+        except GitError:
+            return False
+
+    def changed_paths(self, old: str, new: str, pathspecs: Sequence[str]) -> list[str]:
+        if old == new or not pathspecs:
+            return []
+        out = self.run("diff", "--name-only", "-z", old, new, "--", *pathspecs)
+        return [p for p in out.decode().split("\0") if p]
+
+    def commit_changes(
+        self,
+        base: str,
+        changes: Mapping[str, bytes | None],
+        message: str,
+        author: tuple[str, str],
+        committer: tuple[str, str],
+        index_dir: Path,
+    ) -> str:
+        """A new commit on top of ``base`` with ``changes`` (``None`` deletes); nothing moves."""
+        index_dir.mkdir(parents=True, exist_ok=True)
+        index = index_dir / f"index-{threading.get_ident()}-{os.getpid()}"
+        env = {
+            "GIT_INDEX_FILE": str(index),
+            "GIT_AUTHOR_NAME": author[0],
+            "GIT_AUTHOR_EMAIL": author[1],
+            "GIT_COMMITTER_NAME": committer[0],
+            "GIT_COMMITTER_EMAIL": committer[1],
+        }
+        try:
+            self.run("read-tree", base, env=env)
+            lines = []
+            for path, content in sorted(changes.items()):
+                if content is None:
+                    lines.append(f"0 {ZERO}\t{path}")
+                else:
+                    blob = self.run("hash-object", "-w", "--stdin", input=content).decode().strip()
+                    lines.append(f"100644 {blob}\t{path}")
+            if lines:
+                self.run(
+                    "update-index",
+                    "--index-info",
+                    input=("\n".join(lines) + "\n").encode(),
+                    env=env,
+                )
+            tree = self.run("write-tree", env=env).decode().strip()
+            return (
+                self.run("commit-tree", tree, "-p", base, input=message.encode(), env=env)
+                .decode()
+                .strip()
+            )
+        finally:
+            index.unlink(missing_ok=True)
+
+    def log(self, ref: str, count: int = 100) -> list[tuple[str, str]]:
+        out = self.run("log", f"-{count}", "--format=%H%x00%B%x01", ref)
+        result = []
+        for record in out.decode().split("\x01"):
+            record = record.strip("\n")
+            if record:
+                sha, _, body = record.partition("\0")
+                result.append((sha, body))
+        return result
+
+
+class GitTree:
+    """A read-only :class:`~skillport_connector.sources.tree.Tree` over one commit.
+
+    The whole listing comes from one ``git ls-tree -r``; file contents stream through one
+    long-lived ``git cat-file --batch``. Symlinks are blobs holding a target path: they are
+    followed only while the target stays inside the tree.
+    """
+
+    def __init__(self, repo: GitRepo, commit: str) -> None:
+        self.repo = repo
+        self.commit = commit
+        self._files: dict[str, tuple[str, str, int]] = {}  # path -> (mode, sha, size)
+        self._children: dict[str, dict[str, str]] = {"": {}}  # dir -> {name: kind}
+        out = repo.run("ls-tree", "-r", "-t", "-l", "-z", "--full-tree", commit)
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            meta, _, raw_path = record.partition(b"\t")
+            mode, kind, sha, size = meta.decode().split()
+            path = raw_path.decode("utf-8", "surrogateescape")
+            parent, _, name = path.rpartition("/")
+            if kind == "tree":
+                self._children.setdefault(path, {})
+                self._children.setdefault(parent, {})[name] = "dir"
+            else:
+                self._files[path] = (mode, sha, int(size) if size.isdigit() else 0)
+                self._children.setdefault(parent, {})[name] = (
+                    "link" if mode == "120000" else "file" if kind == "blob" else "other"
+                )
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._finalizer = weakref.finalize(self, _close_proc, [None])
+
+    def __repr__(self) -> str:
+        return f"GitTree({self.commit[:12]})"
+
+    # -- resolution -----------------------------------------------------------------------
+
+    def _resolve(self, path: str, hops: int = 0) -> str | None:
+        """The real in-tree path behind ``path`` after following symlinks, or None."""
+        if hops > 16:
+            return None
+        cur = ""
+        for part in path.split("/") if path else []:
+            candidate = f"{cur}/{part}" if cur else part
+            entry = self._files.get(candidate)
+            if entry is not None and entry[0] == "120000":
+                target = self._read_blob(entry[1]).decode("utf-8", "surrogateescape")
+                if target.startswith("/"):
+                    return None
+                joined = posixpath.normpath(posixpath.join(posixpath.dirname(candidate), target))
+                if joined == ".." or joined.startswith("../"):
+                    return None
+                resolved = self._resolve("" if joined == "." else joined, hops + 1)
+                if resolved is None:
+                    return None
+                cur = resolved
+            elif candidate in self._files or candidate in self._children:
+                cur = candidate
+            else:
+                return None
+        return cur
+
+    def _kind_of_real(self, real: str) -> EntryKind:
+        if real in self._children:
+            return EntryKind.DIR
+        mode = self._files[real][0]
+        return EntryKind.FILE if mode in ("100644", "100755") else EntryKind.OTHER
+
+    def kind(self, path: str) -> EntryKind | None:
+        rel = clean_path(path)
+        real = self._resolve(rel)
+        if real is not None:
+            return self._kind_of_real(real)
+        parent, _, name = rel.rpartition("/")
+        return EntryKind.ESCAPE if self._children.get(parent, {}).get(name) == "link" else None
+
+    def list_dir(self, path: str) -> list[Entry]:
+        real = self._resolve(clean_path(path))
+        if real is None or real not in self._children:
+            raise NotADirectoryError(path or ".")
+        entries = []
+        for name, kind in sorted(self._children[real].items()):
+            child = f"{real}/{name}" if real else name
+            if kind == "dir":
+                entries.append(Entry(name, EntryKind.DIR))
+            elif kind == "file":
+                mode, _, size = self._files[child]
+                entries.append(
+                    Entry(name, EntryKind.FILE if mode != "160000" else EntryKind.OTHER, size)
+                )
+            elif kind == "link":
+                target = self._resolve(child)
+                if target is None:
+                    entries.append(Entry(name, EntryKind.ESCAPE))
+                else:
+                    k = self._kind_of_real(target)
+                    size = self._files[target][2] if k is EntryKind.FILE else 0
+                    entries.append(Entry(name, k, size))
+            else:
+                entries.append(Entry(name, EntryKind.OTHER))
+        return entries
+
+    def size(self, path: str) -> int:
+        real = self._resolve(clean_path(path))
+        if real is None or self._kind_of_real(real) is not EntryKind.FILE:
+            raise FileNotFoundError(path)
+        return self._files[real][2]
+
+    def read_bytes(self, path: str) -> bytes:
+        real = self._resolve(clean_path(path))
+        if real is None or self._kind_of_real(real) is not EntryKind.FILE:
+            raise FileNotFoundError(path)
+        return self._read_blob(self._files[real][1])
+
+    def files(self) -> list[str]:
+        return sorted(p for p, (mode, _, _) in self._files.items() if mode != "120000")
+
+    # -- blobs ----------------------------------------------------------------------------
+
+    def _read_blob(self, sha: str) -> bytes:
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                self._proc = subprocess.Popen(
+                    ["git", "cat-file", "--batch"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env={**os.environ, "GIT_DIR": str(self.repo.git_dir)},
+                )
+                self._finalizer.detach()
+                self._finalizer = weakref.finalize(self, _close_proc, [self._proc])
+            assert self._proc.stdin is not None and self._proc.stdout is not None
+            self._proc.stdin.write(sha.encode() + b"\n")
+            self._proc.stdin.flush()
+            header = self._proc.stdout.readline().split()
+            if len(header) < 3:
+                raise FileNotFoundError(sha)
+            size = int(header[2])
+            data = self._proc.stdout.read(size)
+            self._proc.stdout.read(1)  # trailing newline
+            return data
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def _close_proc(holder: list[subprocess.Popen[bytes] | None]) -> None:
+    for proc in holder:
+        if proc is not None and proc.poll() is None:
+            try:
+                if proc.stdin:
+                    proc.stdin.close()
+                proc.wait(timeout=5)
+            except Exception:  # pragma: no cover - best effort at shutdown
+                proc.kill()
