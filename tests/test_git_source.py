@@ -1,0 +1,279 @@
+"""Reading a marketplace from a real git smart-HTTP server: clone, poll, webhooks, outages."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import skill_md
+from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer
+from starlette.testclient import TestClient
+
+from skillport_connector.app import create_app
+from skillport_connector.auth import Identity
+from skillport_connector.settings import Settings, demo_marketplace
+from skillport_connector.sources.git import GitSource, SourceUnavailable
+from skillport_connector.sources.gitrepo import Credentials
+
+SECRET = "webhook-secret"
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    srv = GitHttpServer(tmp_path / "remote")
+    srv.root.mkdir()
+    srv.create_repo("market", demo_marketplace())
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def source(server: GitHttpServer, data: Path, **kwargs) -> GitSource:
+    return GitSource(
+        server.url("market"),
+        branch="main",
+        data_dir=data,
+        credentials=Credentials(READ_TOKEN, WRITE_TOKEN),
+        poll_interval=0,
+        min_refresh_interval=0,
+        **kwargs,
+    )
+
+
+def head(server: GitHttpServer) -> str:
+    return (server.root / "market.git/refs/heads/main").read_text().strip()
+
+
+def test_clone_loads_the_catalog_from_the_branch_commit(server, tmp_path):
+    src = source(server, tmp_path / "data")
+    assert src.commit == head(server)
+    assert "csv-profiler" in src.catalog.skills
+    assert src.catalog.skill("csv-profiler").files[1].path == "assets/logo.png"
+
+
+def test_binary_files_come_through_git_unchanged(server, tmp_path):
+    src = source(server, tmp_path / "data")
+    png = src.catalog.tree.read_bytes("plugins/data-tools/skills/csv-profiler/assets/logo.png")
+    assert (
+        png
+        == (
+            demo_marketplace() / "plugins/data-tools/skills/csv-profiler/assets/logo.png"
+        ).read_bytes()
+    )
+
+
+def test_a_bad_read_token_fails_the_start_with_a_clear_message(server, tmp_path):
+    with pytest.raises(SourceUnavailable) as err:
+        GitSource(server.url("market"), data_dir=tmp_path / "d", credentials=Credentials("wrong"))
+    assert "no local copy" in str(err.value)
+    assert "wrong" not in str(err.value)
+
+
+def test_no_change_poll_costs_one_request(server, tmp_path):
+    src = source(server, tmp_path / "data")
+    server.reset_counts()
+    assert src.check() is False
+    assert server.total == 1
+
+
+def test_poll_picks_up_a_new_commit(server, tmp_path):
+    src = source(server, tmp_path / "data")
+    old = src.catalog
+    server.push_change(
+        "market", {"plugins/writing/skills/status/SKILL.md": skill_md("status")}, "Add status"
+    )
+    assert src.check() is True
+    assert src.commit == head(server)
+    assert "status" in src.catalog.skills
+    assert "status" not in old.skills  # the old snapshot is untouched
+
+
+def test_remote_down_keeps_serving_the_last_snapshot_and_reports_staleness(server, tmp_path):
+    src = source(server, tmp_path / "data")
+    served = src.commit
+    server.stop()
+    assert src.check() is False
+    assert src.commit == served and src.catalog.skill("csv-profiler") is not None
+    health = src.health()
+    assert health["stale"] is True and health["last_error"]
+    server.start()
+    server.push_change("market", {"plugins/writing/skills/back/SKILL.md": skill_md("back")}, "Back")
+    assert src.check() is True
+    assert src.health()["stale"] is False
+
+
+def test_start_with_remote_down_serves_the_local_copy(server, tmp_path):
+    source(server, tmp_path / "data")
+    server.stop()
+    src = source(server, tmp_path / "data")
+    assert src.catalog.skill("csv-profiler") is not None
+    assert src.health()["stale"] is True
+
+
+def test_start_with_remote_down_and_no_local_copy_fails_clearly(server, tmp_path):
+    server.stop()
+    with pytest.raises(SourceUnavailable) as err:
+        source(server, tmp_path / "fresh")
+    assert "cannot read branch 'main'" in str(err.value)
+
+
+def test_missing_branch_fails_clearly(server, tmp_path):
+    with pytest.raises(SourceUnavailable):
+        GitSource(
+            server.url("market"),
+            branch="nope",
+            data_dir=tmp_path / "d",
+            credentials=Credentials(READ_TOKEN),
+        )
+
+
+# -- through the HTTP API ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def app(server, tmp_path):
+    settings = Settings(
+        marketplace=server.url("market"),
+        data_dir=tmp_path / "appdata",
+        git_read_token=READ_TOKEN,
+        git_write_token=WRITE_TOKEN,
+        poll_interval=0,
+        min_refresh_interval=0,
+        github_webhook_secret=SECRET,
+        gitlab_webhook_token=SECRET,
+        audit_log="",
+    )
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def auth(app):
+    token = app.state.services.tokens.mint_api_token(Identity.local("ann@example.com"))
+    return {"Authorization": f"Bearer {token}"}
+
+
+def names(client, auth) -> set[str]:
+    return {s["name"] for s in client.get("/api/skills", headers=auth).json()["skills"]}
+
+
+def github(client, body: bytes, secret: str = SECRET, event: str = "push"):
+    sig = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return client.post(
+        "/webhooks/github",
+        content=body,
+        headers={
+            "X-Hub-Signature-256": sig,
+            "X-GitHub-Event": event,
+            "Content-Type": "application/json",
+        },
+    )
+
+
+def test_github_webhook_with_a_good_signature_refreshes(server, client, auth):
+    server.push_change(
+        "market", {"plugins/writing/skills/hooked/SKILL.md": skill_md("hooked")}, "Hook"
+    )
+    assert "hooked" not in names(client, auth)
+    response = github(client, b'{"ref": "refs/heads/main"}')
+    assert response.status_code == 200
+    assert response.json() == {"refreshed": True, "commit": head(server)}
+    assert "hooked" in names(client, auth)
+
+
+def test_github_webhook_with_a_bad_signature_is_401(client):
+    response = github(client, b"{}", secret="guess")
+    assert response.status_code == 401 and response.json()["error"] == "unauthorized"
+    assert client.post("/webhooks/github", content=b"{}").status_code == 401
+
+
+def test_github_ping_is_answered_without_refreshing(client):
+    assert github(client, b"{}", event="ping").json()["refreshed"] is False
+
+
+def test_gitlab_webhook_checks_its_token(server, client, auth):
+    assert (
+        client.post("/webhooks/gitlab", content=b"{}", headers={"X-Gitlab-Token": "x"}).status_code
+        == 401
+    )
+    server.push_change(
+        "market", {"plugins/writing/skills/labbed/SKILL.md": skill_md("labbed")}, "Lab"
+    )
+    response = client.post("/webhooks/gitlab", content=b"{}", headers={"X-Gitlab-Token": SECRET})
+    assert response.json()["refreshed"] is True
+    assert "labbed" in names(client, auth)
+
+
+def test_webhooks_are_off_without_a_secret(server, tmp_path):
+    settings = Settings(
+        marketplace=server.url("market"),
+        data_dir=tmp_path / "x",
+        git_read_token=READ_TOKEN,
+        poll_interval=0,
+    )
+    client = TestClient(create_app(settings))
+    assert client.post("/webhooks/github", content=b"{}").status_code == 404
+
+
+def test_refresh_query_fetches_a_new_commit(server, client, auth):
+    server.push_change(
+        "market", {"plugins/writing/skills/fresh/SKILL.md": skill_md("fresh")}, "Fresh"
+    )
+    body = client.get("/api/skills?refresh=true", headers=auth).json()
+    assert "fresh" in {s["name"] for s in body["skills"]}
+
+
+def test_healthz_reports_the_commit_and_staleness(server, client):
+    assert client.get("/healthz").json()["upstream"]["commit"] == head(server)
+    server.stop()
+    client.app.state.services.source.check()
+    health = client.get("/healthz").json()
+    assert health["upstream"]["stale"] is True
+    assert health["status"] == "ok"  # still serving
+
+
+def test_poller_thread_refreshes_on_its_own(server, tmp_path):
+    src = GitSource(
+        server.url("market"),
+        data_dir=tmp_path / "p",
+        credentials=Credentials(READ_TOKEN),
+        poll_interval=0.2,
+    )
+    src.start()
+    try:
+        server.push_change(
+            "market", {"plugins/writing/skills/polled/SKILL.md": skill_md("polled")}, "Poll"
+        )
+        import time
+
+        deadline = time.monotonic() + 10
+        while "polled" not in src.catalog.skills and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "polled" in src.catalog.skills
+    finally:
+        src.stop()
+
+
+def test_a_local_git_repository_path_works_as_a_source(tmp_path):
+    repo = tmp_path / "local"
+    shutil.copytree(demo_marketplace(), repo)
+    from gitserver import git
+
+    git("init", "-q", "-b", "main", cwd=repo)
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", "init", cwd=repo)
+    client = TestClient(
+        create_app(Settings(marketplace=repo, data_dir=tmp_path / "d", audit_log=""))
+    )
+    assert (
+        client.get("/healthz").json()["upstream"]["commit"]
+        == git("rev-parse", "HEAD", cwd=repo).strip()
+    )
