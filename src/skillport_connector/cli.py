@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .access import AccessPolicy
 from .auth import API_TOKEN_TTL, Identity, TokenService
 from .catalog import Catalog, load_catalog
 from .settings import ConfigError, Settings
@@ -48,12 +49,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"skillport-connector: {path} is not a folder", file=sys.stderr)
         return 2
     catalog = load_catalog(DirectoryTree(path))
-    errors, warnings = len(catalog.errors), len(catalog.warnings)
+    findings = [*AccessPolicy.for_catalog(catalog).findings(), *catalog.findings]
+    errors = sum(1 for f in findings if f.level == "error")
+    warnings = len(findings) - errors
     if args.json:
-        json.dump(catalog_report(catalog), sys.stdout, indent=2, ensure_ascii=False)
+        report = catalog_report(catalog)
+        report["findings"] = [f.as_dict() for f in findings]
+        json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        for finding in catalog.findings:
+        for finding in findings:
             print(finding)
         published = sum(1 for p in catalog.plugins if p.published)
         print(

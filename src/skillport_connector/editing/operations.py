@@ -193,13 +193,13 @@ def plan_save(
             )
         folder, group = skill.path, skill.plugin
     else:
-        if existing is not None:
-            # Someone else's hidden skill: do not reveal it, and do not let it be overwritten.
-            raise EditError(409, f"The name {name!r} is taken; choose another.")
+        # A non-editor gets the same answer whether or not a hidden skill has this name.
         if not policy.is_editor(who):
             raise EditError(
                 403, "Only editors can create skills; ask one to add you to access.json."
             )
+        if existing is not None:
+            raise EditError(409, f"The name {name!r} is taken; choose another.")
         group = req.skill_group or name
         check_name(group, "group")
         plugin = catalog.plugin(group)
