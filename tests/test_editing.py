@@ -485,3 +485,35 @@ def test_fifty_parallel_saves_from_ten_editors_lose_nothing(server, app, tmp_pat
             path = f"plugins/{group}/skills/{targets[i % 3]}/notes/{i}.md"
             assert show(server, path) == f"note {i}\n"
     assert tree_errors(server, tmp_path) == []
+
+
+def test_every_tree_the_connector_writes_passes_validate(server, app, client, tmp_path, capsys):
+    from skillport_connector.cli import main
+
+    headers = auth(app, ED)
+    steps = [
+        lambda: save(client, headers, "pitch-deck", {"SKILL.md": skill_md("pitch-deck")},
+                     skill_group="sales", plugin_metadata={"description": "Sales"}),
+        lambda: client.post("/api/skills/pitch-deck/publish", headers=headers,
+                            json={"description": "Sales", "tags": ["surface:CD"]}),
+        lambda: client.post("/api/skills/pitch-deck/bump", headers=headers, json={"type": "major"}),
+        lambda: save(client, headers, "house-style", {"references/tone.md": "Tone.\n"}),
+        lambda: client.delete("/api/skills/commit-messages?confirm=true", headers=headers),
+        lambda: client.delete("/api/skills/pitch-deck?confirm=true", headers=headers),
+    ]  # fmt: skip
+    for i, step in enumerate(steps):
+        response = step()
+        assert response.status_code == 200, (i, response.text)
+        work = tmp_path / f"written-{i}"
+        git("clone", "-q", str(bare(server)), str(work))
+        assert main(["validate", str(work)]) == 0, capsys.readouterr().out
+
+
+def test_serve_without_a_reachable_remote_fails_with_a_clear_message(tmp_path, capsys):
+    from skillport_connector.cli import main
+
+    code = main(
+        ["serve", "--marketplace", "http://127.0.0.1:9/none.git", "--data-dir", str(tmp_path)]
+    )
+    assert code == 2
+    assert "no local copy yet" in capsys.readouterr().err

@@ -63,7 +63,13 @@ def server(tmp_path_factory) -> Iterator[dict[str, str]]:
             capture_output=True,
             text=True,
         ).stdout.strip()
-        yield {"base": base, "token": token}
+        editor = subprocess.run(
+            [*CLI, "token", "--user", "developer@localhost", "--data-dir", str(data)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        yield {"base": base, "token": token, "editor": editor, "data": str(data)}
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -173,6 +179,38 @@ def test_install_sh_reports_an_unknown_token(server, tmp_path):
     )
     assert result.returncode == 1 and "unknown or has expired" in result.stderr
     assert not (tmp_path / ".claude").exists()
+
+
+def test_make_run_demo_is_editable_end_to_end(server, tmp_path):
+    """The demo is served from a git copy in the data folder; the dev user is its editor."""
+    headers = {"Authorization": f"Bearer {server['editor']}"}
+    ticket = httpx.get(f"{server['base']}/api/skills/house-style/edit", headers=headers).json()
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "SKILLPORT_EDIT_DIR": str(tmp_path / "edit"),
+    }
+    result = subprocess.run(
+        ["bash", "-c", ticket["command"]], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    edited = tmp_path / "edit/house-style/SKILL.md"
+    assert result.stdout.strip().splitlines()[-1] == f"SKILL_DIR={edited.parent}"
+    text = edited.read_text() + "\n- Use the Oxford comma.\n"
+    saved = httpx.post(
+        f"{server['base']}/api/skills/house-style",
+        headers=headers,
+        json={"files": [{"path": "SKILL.md", "content": text}], "commitMessage": "Oxford comma"},
+    )
+    assert saved.status_code == 200, saved.text
+    repo = Path(server["data"]) / "demo-marketplace"
+    log = subprocess.run(
+        ["git", "log", "-1", "--format=%H %s"], cwd=repo, capture_output=True, text=True
+    ).stdout
+    assert log.split()[0] == saved.json()["commit"]
+    assert (
+        repo / "plugins/brand/skills/house-style/SKILL.md"
+    ).read_text() == text  # work tree follows
 
 
 # -- a hostile or flaky server ---------------------------------------------------------------

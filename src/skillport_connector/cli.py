@@ -14,6 +14,7 @@ from .access import AccessPolicy
 from .auth import API_TOKEN_TTL, Identity, TokenService
 from .catalog import Catalog, load_catalog
 from .settings import ConfigError, Settings
+from .sources.git import SourceUnavailable
 from .sources.tree import DirectoryTree
 from .store import SQLiteStore
 
@@ -71,11 +72,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(
-        marketplace=Path(args.marketplace) if getattr(args, "marketplace", None) else None,
+        marketplace=getattr(args, "marketplace", None),
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         data_dir=Path(args.data_dir) if args.data_dir else None,
         public_url=getattr(args, "public_url", None),
+        branch=getattr(args, "branch", None),
     )
 
 
@@ -136,7 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve", help="run the connector (defaults: demo marketplace, 127.0.0.1:8787)"
     )
-    serve.add_argument("--marketplace", help="marketplace folder (default: the bundled demo)")
+    serve.add_argument(
+        "--marketplace", help="folder, git repository or git URL (default: the bundled demo)"
+    )
+    serve.add_argument("--branch", help="git branch (default: main, or the checked-out one)")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8787)")
     serve.add_argument("--data-dir", help="where the embedded store lives")
@@ -164,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except ConfigError as exc:
+    except (ConfigError, SourceUnavailable) as exc:
         print(f"skillport-connector: {exc}", file=sys.stderr)
         return 2
 
