@@ -183,6 +183,40 @@ def build_api(services: Services) -> ApiRouter:
             },
         )
 
+    async def spend_ticket(
+        kind: str, token: str, render: Any
+    ) -> tuple[Identity, Skill, list[packaging.PackedFile], bytes | None]:
+        """Redeem a single-use install/edit token: 404 unknown or expired, 410 used.
+
+        The payload is built before the token is spent, so a failure while building leaves
+        the token usable for the installer's retry; access is re-checked for the token's user.
+        """
+        unknown = (
+            f"This {kind} token is unknown or has expired (tokens last 15 minutes); "
+            "ask for a new one."
+        )
+        record = services.tokens.peek_ticket(kind, token)
+        if record is None:
+            raise ApiError(404, unknown)
+        catalog = services.source.catalog
+        policy = services.policy_for(catalog)
+        who = Identity.from_dict(record["user"])
+        skill = catalog.skill(record["skill"])
+        if skill is None or not policy.can_read(who, skill):
+            raise ApiError(404, f"The skill {record['skill']!r} is no longer available.")
+        if kind == "edit" and not policy.can_write(who, skill):
+            raise ApiError(403, f"{who.email} may no longer change {skill.name!r}.")
+        files = await run_in_threadpool(packed_files, catalog, skill)
+        body = render(skill, files)
+        outcome = services.tokens.redeem_ticket(kind, token)
+        if outcome.status == "unknown":
+            raise ApiError(404, unknown)
+        if outcome.status == "used":
+            raise ApiError(
+                410, f"This {kind} token was already used (each works once); ask for a new one."
+            )
+        return who, skill, files, body
+
     @api.get(
         "/api/skills",
         tags=["skills"],
@@ -341,28 +375,13 @@ def build_api(services: Services) -> ApiRouter:
         fmt = request.query_params.get("format", "json")
         if fmt not in ("json", "skill"):
             raise ApiError(400, f"Unknown format {fmt[:20]!r}; use json or skill.")
-        unknown = (
-            "This install token is unknown or has expired (tokens last 15 minutes); "
-            "ask for a new one."
+        who, skill, files, body = await spend_ticket(
+            "install",
+            token,
+            lambda skill, files: (
+                _dumps(packaging.install_payload(skill, files)) if fmt == "json" else None
+            ),
         )
-        record = services.tokens.peek_install_token(token)
-        if record is None:
-            raise ApiError(404, unknown)
-        catalog = services.source.catalog
-        who = Identity.from_dict(record["user"])
-        skill = catalog.skill(record["skill"])
-        if skill is None or not services.policy_for(catalog).can_read(who, skill):
-            raise ApiError(404, f"The skill {record['skill']!r} is no longer available.")
-        # Build first, then spend the token: a failure here leaves it usable for a retry.
-        files = await run_in_threadpool(packed_files, catalog, skill)
-        body = _dumps(packaging.install_payload(skill, files)) if fmt == "json" else None
-        outcome = services.tokens.redeem_install_token(token)
-        if outcome.status == "unknown":
-            raise ApiError(404, unknown)
-        if outcome.status == "used":
-            raise ApiError(
-                410, "This install token was already used (each works once); ask for a new one."
-            )
         services.audit.record(who, "install", skill=skill.name, group=skill.plugin, result="ok")
         if body is not None:
             return Response(body, media_type="application/json")
@@ -653,25 +672,10 @@ def build_api(services: Services) -> ApiRouter:
     )
     async def redeem_edit(request: Request) -> Response:
         token = request.path_params["token"]
-        unknown = "This edit token is unknown or has expired (15 minutes); ask for a new one."
-        record = services.tokens.peek_ticket("edit", token)
-        if record is None:
-            raise ApiError(404, unknown)
-        catalog = services.source.catalog
-        who = Identity.from_dict(record["user"])
-        skill = catalog.skill(record["skill"])
-        policy = services.policy_for(catalog)
-        if skill is None or not policy.can_read(who, skill):
-            raise ApiError(404, f"The skill {record['skill']!r} is no longer available.")
-        if not policy.can_write(who, skill):
-            raise ApiError(403, f"{who.email} may no longer change {skill.name!r}.")
-        files = await run_in_threadpool(packed_files, catalog, skill)
-        body = _dumps(packaging.edit_payload(skill, files))
-        outcome = services.tokens.redeem_ticket("edit", token)
-        if outcome.status == "unknown":
-            raise ApiError(404, unknown)
-        if outcome.status == "used":
-            raise ApiError(410, "This edit token was already used; ask for a new one.")
+        who, skill, _, body = await spend_ticket(
+            "edit", token, lambda skill, files: _dumps(packaging.edit_payload(skill, files))
+        )
+        services.audit.record(who, "edit", skill=skill.name, group=skill.plugin, result="ok")
         return Response(body, media_type="application/json")
 
     # -- webhooks -------------------------------------------------------------------------
