@@ -1,4 +1,10 @@
-"""Composition root: settings in, ASGI application out."""
+"""Composition root: settings in, one ASGI application out.
+
+Three applications share one process and one store: the REST API with the OAuth server
+(Starlette), the MCP Streamable HTTP endpoint and the legacy SSE endpoint (fastmcp).
+A small dispatcher sends each request to the one that owns its path, and one lifespan
+starts and stops them together.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +12,53 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+from fastmcp.server.http import create_sse_app
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__
 from .api import EXCEPTION_HANDLERS, Services, build_api
 from .audit import AuditLog
 from .auth import TokenService
+from .auth.oauth import OAuthServer
+from .auth.web import oauth_routes
+from .mcp.server import allowed_hosts, build_mcp
 from .settings import Settings
 from .sources.factory import open_source
 from .store import SQLiteStore, Store
 
 DESCRIPTION = (
     "Serves an organisation's Claude Skills marketplace. Authenticate with "
-    "`Authorization: Bearer sk_api_…`; every error is `{error, message}`."
+    "`Authorization: Bearer sk_api_…` (or an OAuth access token); every error is "
+    "`{error, message}`."
 )
+MCP_PATH = "/mcp"
+SSE_PATH = "/sse"
+SSE_MESSAGE_PATH = "/sse/message"
 
 
-def create_app(settings: Settings, *, store: Store | None = None) -> Starlette:
+class Dispatcher:
+    """Route by path prefix to the application that owns it; everything else is REST."""
+
+    def __init__(self, rest: ASGIApp, prefixes: list[tuple[str, ASGIApp]]) -> None:
+        self.rest = rest
+        self.prefixes = prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            path = scope.get("path", "")
+            for prefix, app in self.prefixes:
+                if path == prefix or path.startswith(prefix + "/"):
+                    await app(scope, receive, send)
+                    return
+        await self.rest(scope, receive, send)
+
+
+def create_app(settings: Settings, *, store: Store | None = None) -> Any:
     store = store or SQLiteStore(settings.store_path)
     services = Services(
         settings=settings,
@@ -33,29 +66,100 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Starlette:
         tokens=TokenService(store),
         audit=AuditLog(settings.audit_log),
     )
+    base = settings.base_url
+    oauth = OAuthServer(store, resource=f"{base}{MCP_PATH}", issuer=base)
+    services.oauth = oauth
     api = build_api(services)
     spec = api.openapi(title="Skillport Connector", version=__version__, description=DESCRIPTION)
 
     async def openapi(request: Request) -> JSONResponse:
         return JSONResponse(spec)
 
-    app = Starlette(
-        routes=[*api.routes, Route("/openapi.json", openapi, methods=["GET"])],
+    rest = Starlette(
+        routes=[
+            *api.routes,
+            Route("/openapi.json", openapi, methods=["GET"]),
+            *oauth_routes(
+                oauth,
+                base_url=base,
+                resource_paths=[MCP_PATH, SSE_PATH],
+                sign_in=None,
+                dev_sign_in=settings.loopback,
+            ),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=_lifespan(services),
     )
-    app.state.services = services
-    app.state.store = store
-    return app
+    mcp = build_mcp(services, oauth, classic_tools=settings.mcp_classic_tools)
+    hosts = allowed_hosts(base, settings.host, settings.port) + list(settings.allowed_hosts)
+    mcp_http = mcp.http_app(
+        path=MCP_PATH, stateless_http=True, host_origin_protection=True, allowed_hosts=hosts
+    )
+    mcp_sse = create_sse_app(
+        server=mcp,
+        message_path=SSE_MESSAGE_PATH,
+        sse_path=SSE_PATH,
+        auth=mcp.auth,
+        host_origin_protection=True,
+        allowed_hosts=hosts,
+    )
+    dispatcher = Dispatcher(rest, [(MCP_PATH, mcp_http), (SSE_PATH, mcp_sse)])
+    app = CORSMiddleware(
+        dispatcher,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Mcp-Session-Id", "Mcp-Protocol-Version"],
+        expose_headers=["WWW-Authenticate", "Mcp-Session-Id"],
+    )
+    return _Composed(app, services, store, [mcp_http, mcp_sse], rest, api.routes)
 
 
-def _lifespan(services: Services) -> Any:
+class _Composed:
+    """The ASGI app: CORS around the dispatcher, plus one lifespan for every part."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        services: Services,
+        store: Store,
+        mcp_apps: list[Any],
+        rest: Starlette,
+        api_routes: list[Route],
+    ) -> None:
+        self.app = app
+        self.state = rest.state
+        self.state.services = services
+        self.state.store = store
+        #: The documented REST routes (OAuth and MCP endpoints have their own standards).
+        self.routes = api_routes
+        self.mcp_apps = mcp_apps
+
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        services.source.start()  # the poller; a folder source has none
-        try:
-            yield
-        finally:
-            services.source.stop()
+    async def lifespan(self) -> AsyncIterator[None]:
+        services: Services = self.state.services
+        async with contextlib.AsyncExitStack() as stack:
+            for sub in self.mcp_apps:
+                await stack.enter_async_context(sub.router.lifespan_context(sub))
+            services.source.start()  # the poller; a folder source has none
+            try:
+                yield
+            finally:
+                services.source.stop()
 
-    return lifespan
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        message = await receive()
+        assert message["type"] == "lifespan.startup"
+        try:
+            async with self.lifespan():
+                await send({"type": "lifespan.startup.complete"})
+                message = await receive()
+                assert message["type"] == "lifespan.shutdown"
+        except Exception as exc:  # pragma: no cover - reported to the server
+            await send({"type": "lifespan.startup.failed", "message": str(exc)})
+            raise
+        await send({"type": "lifespan.shutdown.complete"})

@@ -58,6 +58,10 @@ class Settings:
     #: "-" for standard output, a file path, or "" to switch the audit log off.
     audit_log: str = "-"
     demo_path: Path = field(default_factory=demo_marketplace)
+    #: Also expose list/search/get/install/check-updates/whoami as MCP tools.
+    mcp_classic_tools: bool = False
+    #: Extra Host header values the MCP endpoints accept (behind a proxy, say).
+    allowed_hosts: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -91,6 +95,16 @@ class Settings:
         ):
             if env.get(name):
                 values[key] = env[name]
+        if env.get("SKILLPORT_MCP_CLASSIC_TOOLS"):
+            values["mcp_classic_tools"] = env["SKILLPORT_MCP_CLASSIC_TOOLS"].lower() in (
+                "1",
+                "true",
+                "yes",
+            )
+        if env.get("SKILLPORT_ALLOWED_HOSTS"):
+            values["allowed_hosts"] = tuple(
+                h.strip() for h in env["SKILLPORT_ALLOWED_HOSTS"].split(",") if h.strip()
+            )
         if "SKILLPORT_AUDIT_LOG" in env:
             values["audit_log"] = env["SKILLPORT_AUDIT_LOG"]
         if env.get("SKILLPORT_POLL_INTERVAL"):

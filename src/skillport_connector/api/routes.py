@@ -57,9 +57,18 @@ class Services:
     source: Any  # LocalSource or GitSource: .catalog, .refresh(), .loaded_at, .health()
     tokens: TokenService
     audit: AuditLog
+    #: The OAuth server, whose access tokens the REST API accepts too (set by create_app).
+    oauth: Any = None
     _policies: weakref.WeakKeyDictionary[Catalog, AccessPolicy] = field(
         default_factory=weakref.WeakKeyDictionary
     )
+
+    def identify(self, token: str) -> Identity | None:
+        """The identity behind an ``sk_api_`` token or an OAuth access token."""
+        if token.startswith("spat_") and self.oauth is not None:
+            grant = self.oauth.validate(token, resource=self.oauth.resource)
+            return grant.identity if grant else None
+        return self.tokens.identity_for(token)
 
     def policy_for(self, catalog: Catalog) -> AccessPolicy:
         """The access policy of one snapshot (its own ``.skillport/access.json``)."""
@@ -116,7 +125,7 @@ def build_api(services: Services) -> ApiRouter:
                 "or `skillport-connector token --user EMAIL`.",
                 headers={"WWW-Authenticate": 'Bearer realm="skillport"'},
             )
-        who = services.tokens.identity_for(credentials.strip())
+        who = services.identify(credentials.strip())
         if who is None:
             raise ApiError(
                 401,

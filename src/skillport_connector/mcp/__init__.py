@@ -1,0 +1,1 @@
+"""The MCP side of the connector (Streamable HTTP and SSE)."""
