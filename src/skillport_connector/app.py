@@ -91,8 +91,13 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Any:
     )
     mcp = build_mcp(services, oauth, classic_tools=settings.mcp_classic_tools)
     hosts = allowed_hosts(base, settings.host, settings.port) + list(settings.allowed_hosts)
+    origins = [base, *settings.allowed_origins]
     mcp_http = mcp.http_app(
-        path=MCP_PATH, stateless_http=True, host_origin_protection=True, allowed_hosts=hosts
+        path=MCP_PATH,
+        stateless_http=True,
+        host_origin_protection=True,
+        allowed_hosts=hosts,
+        allowed_origins=origins,
     )
     mcp_sse = create_sse_app(
         server=mcp,
@@ -101,6 +106,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Any:
         auth=mcp.auth,
         host_origin_protection=True,
         allowed_hosts=hosts,
+        allowed_origins=origins,
     )
     dispatcher = Dispatcher(rest, [(MCP_PATH, mcp_http), (SSE_PATH, mcp_sse)])
     app = CORSMiddleware(

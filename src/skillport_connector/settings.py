@@ -62,6 +62,8 @@ class Settings:
     mcp_classic_tools: bool = False
     #: Extra Host header values the MCP endpoints accept (behind a proxy, say).
     allowed_hosts: tuple[str, ...] = ()
+    #: Browser origins the MCP endpoints trust (others are refused: DNS-rebinding protection).
+    allowed_origins: tuple[str, ...] = ("https://claude.ai", "https://claude.com")
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -104,6 +106,10 @@ class Settings:
         if env.get("SKILLPORT_ALLOWED_HOSTS"):
             values["allowed_hosts"] = tuple(
                 h.strip() for h in env["SKILLPORT_ALLOWED_HOSTS"].split(",") if h.strip()
+            )
+        if env.get("SKILLPORT_ALLOWED_ORIGINS"):
+            values["allowed_origins"] = tuple(
+                o.strip() for o in env["SKILLPORT_ALLOWED_ORIGINS"].split(",") if o.strip()
             )
         if "SKILLPORT_AUDIT_LOG" in env:
             values["audit_log"] = env["SKILLPORT_AUDIT_LOG"]
