@@ -25,6 +25,7 @@ from .api import EXCEPTION_HANDLERS, Services, build_api
 from .audit import AuditLog
 from .auth import TokenService
 from .auth.oauth import OAuthServer
+from .auth.upstream import Upstream
 from .auth.web import oauth_routes
 from .mcp.server import allowed_hosts, build_mcp
 from .settings import Settings
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Any:
         audit=AuditLog(settings.audit_log),
     )
     base = settings.base_url
+    upstream = settings.upstream()
     oauth = OAuthServer(store, resource=f"{base}{MCP_PATH}", issuer=base)
     services.oauth = oauth
     api = build_api(services)
@@ -83,8 +85,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Any:
                 oauth,
                 base_url=base,
                 resource_paths=[MCP_PATH, SSE_PATH],
-                sign_in=None,
-                dev_sign_in=settings.loopback,
+                upstream=Upstream(upstream, f"{base}/callback") if upstream else None,
+                dev_sign_in=settings.loopback and upstream is None,
             ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,

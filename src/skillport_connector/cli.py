@@ -78,6 +78,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         data_dir=Path(args.data_dir) if args.data_dir else None,
         public_url=getattr(args, "public_url", None),
         branch=getattr(args, "branch", None),
+        config=getattr(args, "config", None),
     )
 
 
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default 8787)")
     serve.add_argument("--data-dir", help="where the embedded store lives")
     serve.add_argument("--public-url", help="address clients reach this server at")
+    serve.add_argument("--config", help="TOML file with SKILLPORT_* keys (environment wins)")
     serve.set_defaults(func=cmd_serve)
 
     validate = sub.add_parser(

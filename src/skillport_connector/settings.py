@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .auth.upstream import UpstreamConfig, entra, google, issuer_allowed
 from .catalog import Limits
 
 DEFAULT_HOST = "127.0.0.1"
@@ -62,6 +63,18 @@ class Settings:
     mcp_classic_tools: bool = False
     #: Extra Host header values the MCP endpoints accept (behind a proxy, say).
     allowed_hosts: tuple[str, ...] = ()
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = field(default=None, repr=False)
+    #: Provider part of user ids for a generic issuer: okta:…, keycloak:…
+    oidc_provider_name: str = "oidc"
+    google_client_id: str | None = None
+    google_client_secret: str | None = field(default=None, repr=False)
+    entra_tenant_id: str | None = None
+    entra_client_id: str | None = None
+    entra_client_secret: str | None = field(default=None, repr=False)
+    #: Google Workspace domains (hd), Entra tenant ids (tid) or verified e-mail domains.
+    allowed_domains: tuple[str, ...] = ()
     #: Browser origins the MCP endpoints trust (others are refused: DNS-rebinding protection).
     allowed_origins: tuple[str, ...] = ("https://claude.ai", "https://claude.com")
     limits: Limits = field(default_factory=Limits)
@@ -82,10 +95,89 @@ class Settings:
     def loopback(self) -> bool:
         return is_loopback(self.host)
 
+    def upstream(self) -> UpstreamConfig | None:
+        """The configured identity provider, or None (development sign-in on loopback)."""
+        configured = []
+        if self.oidc_issuer or self.oidc_client_id:
+            configured.append("OIDC")
+        if self.google_client_id:
+            configured.append("Google")
+        if self.entra_client_id or self.entra_tenant_id:
+            configured.append("Entra")
+        if len(configured) > 1:
+            raise ConfigError(f"configure one identity provider, not {' and '.join(configured)}")
+        if not configured:
+            return None
+        if configured == ["Google"]:
+            if not self.google_client_secret:
+                raise ConfigError("SKILLPORT_GOOGLE_CLIENT_SECRET is missing")
+            return google(
+                self.google_client_id or "", self.google_client_secret, self.allowed_domains
+            )
+        if configured == ["Entra"]:
+            missing = [
+                n
+                for n, v in (
+                    ("SKILLPORT_ENTRA_TENANT_ID", self.entra_tenant_id),
+                    ("SKILLPORT_ENTRA_CLIENT_ID", self.entra_client_id),
+                    ("SKILLPORT_ENTRA_CLIENT_SECRET", self.entra_client_secret),
+                )
+                if not v
+            ]
+            if missing:
+                raise ConfigError(f"Entra ID sign-in needs {', '.join(missing)}")
+            return entra(
+                self.entra_tenant_id or "",
+                self.entra_client_id or "",
+                self.entra_client_secret or "",
+                self.allowed_domains,
+            )
+        missing = [
+            n
+            for n, v in (
+                ("SKILLPORT_OIDC_ISSUER", self.oidc_issuer),
+                ("SKILLPORT_OIDC_CLIENT_ID", self.oidc_client_id),
+                ("SKILLPORT_OIDC_CLIENT_SECRET", self.oidc_client_secret),
+            )
+            if not v
+        ]
+        if missing:
+            raise ConfigError(f"OIDC sign-in needs {', '.join(missing)}")
+        why = issuer_allowed(self.oidc_issuer or "", self.loopback)
+        if why:
+            raise ConfigError(why)
+        return UpstreamConfig(
+            self.oidc_provider_name,
+            self.oidc_issuer or "",
+            self.oidc_client_id or "",
+            self.oidc_client_secret or "",
+            self.allowed_domains,
+        )
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
         env = dict(os.environ if env is None else env)
+        config_file = overrides.pop("config", None) or env.get("SKILLPORT_CONFIG")
+        if config_file:
+            env = {**_read_toml(str(config_file)), **env}
         values: dict[str, object] = {}
+        for key, name in (
+            ("oidc_issuer", "SKILLPORT_OIDC_ISSUER"),
+            ("oidc_client_id", "SKILLPORT_OIDC_CLIENT_ID"),
+            ("oidc_client_secret", "SKILLPORT_OIDC_CLIENT_SECRET"),
+            ("oidc_provider_name", "SKILLPORT_OIDC_PROVIDER_NAME"),
+            ("google_client_id", "SKILLPORT_GOOGLE_CLIENT_ID"),
+            ("google_client_secret", "SKILLPORT_GOOGLE_CLIENT_SECRET"),
+            ("entra_tenant_id", "SKILLPORT_ENTRA_TENANT_ID"),
+            ("entra_client_id", "SKILLPORT_ENTRA_CLIENT_ID"),
+            ("entra_client_secret", "SKILLPORT_ENTRA_CLIENT_SECRET"),
+        ):
+            if env.get(name):
+                values[key] = env[name]
+        if env.get("SKILLPORT_ALLOWED_DOMAINS"):
+            values["allowed_domains"] = tuple(
+                d.strip().lower() for d in env["SKILLPORT_ALLOWED_DOMAINS"].split(",") if d.strip()
+            )
         if env.get("SKILLPORT_MARKETPLACE"):
             values["marketplace"] = env["SKILLPORT_MARKETPLACE"]
         for key, name in (
@@ -141,6 +233,18 @@ class Settings:
         return settings
 
     def check(self) -> None:
+        upstream = self.upstream()
+        if upstream is None and not self.loopback:
+            raise ConfigError(
+                f"no identity provider is configured and {self.host} is not a loopback address: "
+                "the development sign-in only runs on 127.0.0.1. Set SKILLPORT_GOOGLE_CLIENT_ID/"
+                "SECRET, SKILLPORT_ENTRA_TENANT_ID/CLIENT_ID/CLIENT_SECRET or "
+                "SKILLPORT_OIDC_ISSUER/CLIENT_ID/CLIENT_SECRET"
+            )
+        if not self.public_url and not self.loopback:
+            raise ConfigError(
+                "set SKILLPORT_PUBLIC_URL (the https address clients reach) off loopback"
+            )
         if not 0 < self.port < 65536:
             raise ConfigError(f"port {self.port} is out of range (1-65535)")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
@@ -155,6 +259,25 @@ class Settings:
                 f"marketplace {location} is neither a folder nor a git URL "
                 "(https://…, ssh://…, git@host:repo, file://…)"
             )
+
+
+def _read_toml(path: str) -> dict[str, str]:
+    """The same SKILLPORT_* keys as the environment, from one TOML file."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read the configuration file {path}: {exc}") from None
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if not key.startswith("SKILLPORT_"):
+            raise ConfigError(
+                f"{path}: unknown key {key!r} (keys are the SKILLPORT_* variable names)"
+            )
+        out[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    return out
 
 
 def _int(text: str, name: str) -> int:

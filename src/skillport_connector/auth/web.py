@@ -7,16 +7,17 @@ import base64
 import html
 import json
 import secrets
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .identity import Identity
 from .oauth import SCOPES, OAuthError, OAuthServer, RedirectError
+from .upstream import SignInError, Upstream
 
 COOKIE = "sp_signin"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -87,11 +88,11 @@ def oauth_routes(
     *,
     base_url: str,
     resource_paths: list[str],
-    sign_in: Callable[[Request, str], Response] | None,
+    upstream: Upstream | None,
     dev_sign_in: bool,
 ) -> list[Route]:
-    """Routes of the authorization server. ``sign_in`` starts the upstream login (None when
-    only the development sign-in exists, which ``dev_sign_in`` enables on loopback)."""
+    """Routes of the authorization server. ``upstream`` is the organisation's identity
+    provider; without one, ``dev_sign_in`` (loopback only) offers a plain login form."""
     secure = base_url.startswith("https://")
 
     async def as_metadata(request: Request) -> Response:
@@ -157,8 +158,17 @@ def oauth_routes(
             return error_page(f"{exc.description}. Go back to the application and try again.")
         pending = server.pending(pending_id)
         assert pending is not None
-        if sign_in is not None:
-            response = sign_in(request, pending_id)
+        if upstream is not None:
+            try:
+                url, remembered = await run_in_threadpool(upstream.begin)
+            except SignInError as exc:
+                return error_page(str(exc), exc.status)
+            server.store.put(
+                f"oauth:upstream:{remembered['state']}",
+                {**remembered, "pending": pending_id},
+                ttl=600,
+            )
+            response = RedirectResponse(url, status_code=302)
         elif dev_sign_in:
             response = RedirectResponse(f"/login?pending={pending_id}", status_code=302)
         else:
@@ -169,6 +179,29 @@ def oauth_routes(
             COOKIE, pending["browser"], max_age=600, httponly=True, samesite="lax", secure=secure
         )
         return response
+
+    async def callback(request: Request) -> Response:
+        """Where the identity provider sends the browser back (``<public URL>/callback``)."""
+        if upstream is None:
+            return error_page("No identity provider is configured.", 404)
+        params = request.query_params
+        remembered, first = server.store.claim(f"oauth:upstream:{params.get('state', '')[:100]}")
+        if remembered is None or not first:
+            return error_page("This sign-in has expired or was already used; start again.")
+        pending = server.pending(remembered["pending"])
+        if pending is None or not check_browser(request, pending):
+            return error_page(
+                "This sign-in has expired or was started in another browser; start again."
+            )
+        if "error" in params:
+            location = server.deny(remembered["pending"])
+            return RedirectResponse(location, status_code=303)
+        try:
+            identity = await run_in_threadpool(upstream.finish, params.get("code", ""), remembered)
+        except SignInError as exc:
+            return error_page(str(exc), exc.status)
+        server.signed_in(remembered["pending"], identity)
+        return RedirectResponse(f"/consent?pending={remembered['pending']}", status_code=303)
 
     def check_browser(request: Request, pending: dict[str, Any]) -> bool:
         return secrets.compare_digest(request.cookies.get(COOKIE, ""), pending.get("browser", "-"))
@@ -280,6 +313,7 @@ and change the ones you may edit.</p>
         Route("/.well-known/oauth-protected-resource", pr_metadata, methods=["GET"]),
         Route("/register", register, methods=["POST"]),
         Route("/authorize", authorize, methods=["GET"]),
+        Route("/callback", callback, methods=["GET"]),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/consent", consent, methods=["GET", "POST"]),
         Route("/token", token, methods=["POST"]),
