@@ -25,7 +25,11 @@ tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-l
 	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: $(VENV)/.test-installed tests/oidc/node_modules/.installed
+tests/conformance/node_modules/.installed: tests/conformance/package.json tests/conformance/package-lock.json
+	cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(VENV)/.test-installed tests/oidc/node_modules/.installed tests/conformance/node_modules/.installed
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest

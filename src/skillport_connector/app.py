@@ -23,12 +23,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from . import __version__
 from .api import EXCEPTION_HANDLERS, Services, build_api
 from .audit import AuditLog
-from .auth import TokenService
+from .auth import Identity, TokenService
 from .auth.oauth import OAuthServer
 from .auth.upstream import Upstream
 from .auth.web import oauth_routes
 from .mcp.server import allowed_hosts, build_mcp
-from .settings import Settings
+from .settings import ConfigError, Settings
 from .sources.factory import open_source
 from .store import SQLiteStore, Store
 
@@ -59,7 +59,11 @@ class Dispatcher:
         await self.rest(scope, receive, send)
 
 
-def create_app(settings: Settings, *, store: Store | None = None) -> Any:
+def create_app(settings: Settings, *, store: Store | None = None, mcp_auth: bool = True) -> Any:
+    """The whole connector. ``mcp_auth=False`` serves MCP without sign-in, as the dev user:
+    for the MCP conformance suite only, and refused off loopback."""
+    if not mcp_auth and not settings.loopback:
+        raise ConfigError("MCP without authentication is only possible on a loopback address")
     store = store or SQLiteStore(settings.store_path)
     services = Services(
         settings=settings,
@@ -91,7 +95,12 @@ def create_app(settings: Settings, *, store: Store | None = None) -> Any:
         ],
         exception_handlers=EXCEPTION_HANDLERS,
     )
-    mcp = build_mcp(services, oauth, classic_tools=settings.mcp_classic_tools)
+    mcp = build_mcp(
+        services,
+        oauth,
+        classic_tools=settings.mcp_classic_tools,
+        anonymous=None if mcp_auth else Identity.local(settings.dev_user),
+    )
     hosts = allowed_hosts(base, settings.host, settings.port) + list(settings.allowed_hosts)
     origins = [base, *settings.allowed_origins]
     mcp_http = mcp.http_app(
