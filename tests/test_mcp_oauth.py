@@ -494,3 +494,90 @@ def test_dev_sign_in_is_off_when_not_on_loopback(tmp_path: Path):
     )
     client = TestClient(create_app(settings))
     assert client.get("/login").status_code == 404
+
+
+# -- native skill access: the skills extension ---------------------------------------------------
+
+
+PROTOCOL = "2026-07-28"
+
+
+def rpc(base: str, access_token: str, method: str, params: dict | None = None) -> dict:
+    headers = {
+        "Authorization": f"Bearer {access_token}",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": PROTOCOL,
+        "Mcp-Method": method,
+    }
+    if params and "uri" in params:
+        headers["Mcp-Name"] = params["uri"]
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": PROTOCOL,
+        "io.modelcontextprotocol/clientCapabilities": {
+            "extensions": {"io.modelcontextprotocol/skills": {}}
+        },
+    }
+    body = {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "method": method,
+        "params": {**(params or {}), "_meta": meta},
+    }
+    r = httpx.post(f"{base}/mcp", json=body, headers=headers)
+    assert r.status_code in (200, 400), r.text  # JSON-RPC errors may come with 400
+    text = r.text
+    if text.startswith("event:") or "data:" in text.split("\n", 1)[0]:
+        text = next(line[5:] for line in text.splitlines() if line.startswith("data:"))
+    return json.loads(text)
+
+
+def test_server_declares_the_skills_extension(server):
+    _, issued = tokens_for(server["base"])
+    caps = rpc(server["base"], issued["access_token"], "server/discover")["result"]["capabilities"]
+    assert "io.modelcontextprotocol/skills" in caps.get("extensions", {})
+    assert "resources" in caps
+
+
+def test_skills_list_gives_entries_with_digests_filtered_by_access(server):
+    _, issued = tokens_for(server["base"])
+    result = rpc(server["base"], issued["access_token"], "skills/list")["result"]
+    entries = {e["frontmatter"]["name"]: e for e in result["skills"]}
+    assert "incident-review" not in entries  # drafts are editors-only in the demo
+    csv = entries["csv-profiler"]
+    assert csv["uri"] == "skill://csv-profiler/SKILL.md"
+    src = demo_marketplace() / "plugins/data-tools/skills/csv-profiler"
+    logo = next(r for r in csv["resources"] if r["uri"].endswith("assets/logo.png"))
+    data = (src / "assets/logo.png").read_bytes()
+    assert logo == {
+        "uri": "skill://csv-profiler/assets/logo.png",
+        "digest": "sha256:" + hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+    }
+    assert result["resultType"] == "complete" and result["ttlMs"] > 0
+
+
+def test_skills_get_and_resources_read_agree_with_the_digest(server):
+    base = server["base"]
+    _, issued = tokens_for(base)
+    entry = rpc(
+        base, issued["access_token"], "skills/get", {"uri": "skill://meeting-notes/SKILL.md"}
+    )["result"]["skill"]
+    assert entry["frontmatter"]["name"] == "meeting-notes"
+    read = rpc(
+        base, issued["access_token"], "resources/read", {"uri": "skill://meeting-notes/SKILL.md"}
+    )
+    text = read["result"]["contents"][0]["text"]
+    listed = entry["resources"][0]
+    assert "sha256:" + hashlib.sha256(text.encode()).hexdigest() == listed["digest"]
+
+
+def test_skills_get_refuses_unknown_and_hidden_skills(server):
+    base = server["base"]
+    _, issued = tokens_for(base)
+    for uri in ("skill://nope/SKILL.md", "skill://incident-review/SKILL.md"):
+        answer = rpc(base, issued["access_token"], "skills/get", {"uri": uri})
+        assert answer["error"]["code"] == -32602
+    hidden = rpc(
+        base, issued["access_token"], "resources/read", {"uri": "skill://incident-review/SKILL.md"}
+    )
+    assert "error" in hidden

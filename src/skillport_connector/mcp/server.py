@@ -23,6 +23,7 @@ from ..auth import API_TOKEN_TTL, INSTALL_TOKEN_TTL, Identity
 from ..auth.oauth import SCOPES, OAuthServer
 from ..catalog import FILTER_SURFACES
 from ..catalog.semver import is_newer
+from .skills import SkillsExtension, SkillsProvider
 
 INSTRUCTIONS = """Skillport serves this organisation's Claude Skills.
 Call the skillport_auth tool first (operation "auth"): it returns a short-lived token and
@@ -148,6 +149,8 @@ def build_mcp(
             }
         )
 
+    mcp.add_provider(SkillsProvider(view))
+    mcp.add_extension(SkillsExtension(view))
     if classic_tools:
         _classic_tools(mcp, services, view)
     return mcp

@@ -1,0 +1,216 @@
+"""Native skill access over MCP: the ``io.modelcontextprotocol/skills`` extension.
+
+Each file of a skill the caller may read is a ``skill://<name>/<path>`` resource, read with
+``resources/read``; ``skills/list`` and ``skills/get`` return entries with the verbatim
+front matter and every file's SHA-256 digest and size, so a host can verify what it loads.
+Access is decided per call by the same policy as the REST API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fastmcp.resources import Resource
+from fastmcp.server.extensions import MethodBinding, ServerExtension
+from fastmcp.server.providers.base import Provider
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, PaginatedRequestParams, RequestParams
+from pydantic import PrivateAttr
+
+from ..auth import Identity
+from ..catalog import Catalog, Skill
+
+IDENTIFIER = "io.modelcontextprotocol/skills"
+PAGE = 100
+MAX_RESOURCES = 512
+MAX_BYTES = 16 * 1024 * 1024
+TTL_MS = 60_000
+
+
+def skill_uri(name: str, path: str = "SKILL.md") -> str:
+    return f"skill://{name}/{path}"
+
+
+def parse_uri(uri: str) -> tuple[str, str] | None:
+    if not uri.startswith("skill://"):
+        return None
+    name, _, path = uri[len("skill://") :].partition("/")
+    return (name, path) if name and path else None
+
+
+def _mime(path: str) -> str:
+    if path.endswith(".md"):
+        return "text/markdown"
+    return mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+class SkillFileResource(Resource):
+    """One file of a skill, read from the snapshot the caller may see."""
+
+    skill: str = ""
+    path: str = ""
+    _reader: Any = PrivateAttr(default=None)
+
+    async def read(self) -> str | bytes:
+        return self._reader(self.skill, self.path)  # type: ignore[no-any-return]
+
+
+Viewer = Callable[[], tuple[Identity, Catalog, Any]]
+
+
+class SkillIndex:
+    """Entries (front matter, digests) per snapshot, computed once per skill."""
+
+    def __init__(self) -> None:
+        self._cache: weakref.WeakKeyDictionary[Catalog, dict[str, dict[str, Any]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def entry(self, catalog: Catalog, skill: Skill) -> dict[str, Any]:
+        per = self._cache.setdefault(catalog, {})
+        if skill.name not in per:
+            resources = []
+            for f in skill.files:
+                data = catalog.tree.read_bytes(skill.file_path(f.path))
+                resources.append(
+                    {
+                        "uri": skill_uri(skill.name, f.path),
+                        "digest": "sha256:" + hashlib.sha256(data).hexdigest(),
+                        "size": len(data),
+                    }
+                )
+            frontmatter = dict(skill.front_matter)
+            frontmatter["name"] = skill.name
+            frontmatter.setdefault("description", skill.description)
+            per[skill.name] = {
+                "uri": skill_uri(skill.name),
+                "frontmatter": frontmatter,
+                "resources": resources,
+            }
+        return per[skill.name]
+
+
+def servable(skill: Skill) -> bool:
+    return len(skill.files) <= MAX_RESOURCES and sum(f.size for f in skill.files) <= MAX_BYTES
+
+
+class SkillsProvider(Provider):
+    """``skill://`` resources: the SKILL.md of every readable skill is listed; every file of
+    it can be read."""
+
+    def __init__(self, view: Viewer) -> None:
+        super().__init__()
+        self.view = view
+
+    def _reader(self, name: str, path: str) -> str | bytes:
+        who, catalog, policy = self.view()
+        skill = catalog.skill(name)
+        if (
+            skill is None
+            or not policy.can_read(who, skill)
+            or path not in {f.path for f in skill.files}
+        ):
+            raise MCPError(
+                code=INVALID_PARAMS, message=f"Resource not found: {skill_uri(name, path)}"
+            )
+        data = catalog.tree.read_bytes(skill.file_path(path))
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data
+
+    def _resource(self, skill: Skill, path: str) -> Resource:
+        extra: dict[str, Any] = {}
+        if path == "SKILL.md":
+            extra = {"name": skill.name, "description": skill.description}
+        resource = SkillFileResource(
+            uri=skill_uri(skill.name, path),
+            name=extra.get("name", f"{skill.name}/{path}"),
+            description=extra.get("description"),
+            mime_type=_mime(path),
+            skill=skill.name,
+            path=path,
+        )
+        resource._reader = self._reader
+        return resource
+
+    async def _list_resources(self) -> Sequence[Resource]:
+        try:
+            who, catalog, policy = self.view()
+        except PermissionError:
+            return []
+        return [
+            self._resource(s, "SKILL.md")
+            for s in catalog.skills.values()
+            if policy.can_read(who, s) and servable(s)
+        ]
+
+    async def _get_resource(self, uri: str, version: Any = None) -> Resource | None:
+        parsed = parse_uri(uri)
+        if parsed is None:
+            return None
+        who, catalog, policy = self.view()
+        skill = catalog.skill(parsed[0])
+        if skill is None or not policy.can_read(who, skill):
+            return None
+        if parsed[1] not in {f.path for f in skill.files}:
+            return None
+        return self._resource(skill, parsed[1])
+
+
+class GetSkillParams(RequestParams):
+    uri: str
+
+
+class SkillsExtension(ServerExtension):
+    identifier = IDENTIFIER
+
+    def __init__(self, view: Viewer) -> None:
+        self.view = view
+        self.index = SkillIndex()
+
+    def settings(self) -> dict[str, Any]:
+        return {}
+
+    def methods(self) -> Sequence[MethodBinding]:
+        return (
+            MethodBinding("skills/list", PaginatedRequestParams, self._list),
+            MethodBinding("skills/get", GetSkillParams, self._get),
+        )
+
+    async def _list(self, ctx: Any, params: PaginatedRequestParams | None) -> dict[str, Any]:
+        who, catalog, policy = self.view()
+        readable = [s for s in catalog.skills.values() if policy.can_read(who, s) and servable(s)]
+        start = 0
+        cursor = getattr(params, "cursor", None)
+        if cursor:
+            if not cursor.isdigit() or int(cursor) > len(readable):
+                raise MCPError(code=INVALID_PARAMS, message="invalid cursor")
+            start = int(cursor)
+        page = readable[start : start + PAGE]
+        result: dict[str, Any] = {
+            "resultType": "complete",
+            "skills": [self.index.entry(catalog, s) for s in page],
+            "ttlMs": TTL_MS,
+            "cacheScope": "private",
+        }
+        if start + PAGE < len(readable):
+            result["nextCursor"] = str(start + PAGE)
+        return result
+
+    async def _get(self, ctx: Any, params: GetSkillParams) -> dict[str, Any]:
+        parsed = parse_uri(params.uri)
+        who, catalog, policy = self.view()
+        skill = catalog.skill(parsed[0]) if parsed and parsed[1] == "SKILL.md" else None
+        if skill is None or not policy.can_read(who, skill) or not servable(skill):
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown skill: {params.uri[:200]}")
+        return {
+            "resultType": "complete",
+            "skill": self.index.entry(catalog, skill),
+            "ttlMs": TTL_MS,
+            "cacheScope": "private",
+        }
