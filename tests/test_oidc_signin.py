@@ -164,6 +164,30 @@ def test_mcp_client_signs_in_through_the_openid_provider(op_and_connector):
     assert any("Allow access?" in text for _, text in browser.pages)  # our consent page came up
 
 
+def test_mcp_client_signs_in_through_the_openid_provider_over_sse(op_and_connector):
+    import contextlib
+
+    from mcp.client.session import ClientSession
+    from mcp.client.sse import sse_client
+
+    base = op_and_connector["base"]
+
+    async def run() -> dict:
+        auth = provider(base, FormBrowser("ari@example.com"))
+        async with contextlib.AsyncExitStack() as stack:
+            read, write = await stack.enter_async_context(sse_client(f"{base}/sse", auth=auth))
+            session = await stack.enter_async_context(ClientSession(read, write))
+            await session.initialize()
+            result = await session.call_tool("skillport_auth", {"operation": "auth"})
+            return json.loads(result.content[0].text)
+
+    minted = asyncio.run(run())
+    me = httpx.get(
+        f"{base}/api/whoami", headers={"Authorization": f"Bearer {minted['token']}"}
+    ).json()
+    assert me["id"] == "okta:ari@example.com"
+
+
 def sign_in_by_hand(base: str, login: str) -> FormBrowser:
     client_id = register(base)
     _, challenge = pkce()
