@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean redis-server
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -29,7 +29,11 @@ tests/conformance/node_modules/.installed: tests/conformance/package.json tests/
 	cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: $(VENV)/.test-installed tests/oidc/node_modules/.installed tests/conformance/node_modules/.installed
+# Debian's redis-server for the multi-instance tests (CI runs as root; elsewhere, install it).
+redis-server:
+	@command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server; }
+
+test: $(VENV)/.test-installed tests/oidc/node_modules/.installed tests/conformance/node_modules/.installed redis-server
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest

@@ -30,7 +30,7 @@ from .auth.web import oauth_routes
 from .mcp.server import allowed_hosts, build_mcp
 from .settings import ConfigError, Settings
 from .sources.factory import open_source
-from .store import SQLiteStore, Store
+from .store import Store, open_store
 
 DESCRIPTION = (
     "Serves an organisation's Claude Skills marketplace. Authenticate with "
@@ -64,7 +64,7 @@ def create_app(settings: Settings, *, store: Store | None = None, mcp_auth: bool
     for the MCP conformance suite only, and refused off loopback."""
     if not mcp_auth and not settings.loopback:
         raise ConfigError("MCP without authentication is only possible on a loopback address")
-    store = store or SQLiteStore(settings.store_path)
+    store = store or open_store(settings)
     services = Services(
         settings=settings,
         source=open_source(settings),

@@ -16,7 +16,7 @@ from .catalog import Catalog, load_catalog
 from .settings import ConfigError, Settings
 from .sources.git import SourceUnavailable
 from .sources.tree import DirectoryTree
-from .store import SQLiteStore
+from .store import open_store
 
 
 def catalog_report(catalog: Catalog) -> dict[str, Any]:
@@ -89,7 +89,7 @@ def cmd_token(args: argparse.Namespace) -> int:
         print(f"skillport-connector: {exc}", file=sys.stderr)
         return 2
     settings = _settings(args)
-    store = SQLiteStore(settings.store_path)
+    store = open_store(settings)
     try:
         print(TokenService(store).mint_api_token(identity))
     finally:

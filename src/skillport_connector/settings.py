@@ -63,6 +63,8 @@ class Settings:
     mcp_classic_tools: bool = False
     #: Extra Host header values the MCP endpoints accept (behind a proxy, say).
     allowed_hosts: tuple[str, ...] = ()
+    #: Shared state for several instances; the embedded SQLite store when unset.
+    redis_url: str | None = field(default=None, repr=False)
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = field(default=None, repr=False)
@@ -162,6 +164,7 @@ class Settings:
             env = {**_read_toml(str(config_file)), **env}
         values: dict[str, object] = {}
         for key, name in (
+            ("redis_url", "SKILLPORT_REDIS_URL"),
             ("oidc_issuer", "SKILLPORT_OIDC_ISSUER"),
             ("oidc_client_id", "SKILLPORT_OIDC_CLIENT_ID"),
             ("oidc_client_secret", "SKILLPORT_OIDC_CLIENT_SECRET"),

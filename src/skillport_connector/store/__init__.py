@@ -5,7 +5,18 @@ restarts. Values are JSON-serialisable dicts; every key may carry an expiry that
 enforces itself, so an expired token is gone even if nobody cleans up.
 """
 
+from typing import Any
+
 from .base import Store
 from .sqlite import SQLiteStore
 
-__all__ = ["SQLiteStore", "Store"]
+__all__ = ["SQLiteStore", "Store", "open_store"]
+
+
+def open_store(settings: Any) -> Store:
+    """Redis when ``SKILLPORT_REDIS_URL`` is set (several instances), else SQLite on disk."""
+    if settings.redis_url:
+        from .redis import RedisStore
+
+        return RedisStore(settings.redis_url)
+    return SQLiteStore(settings.store_path)

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis
+
+# GET the value and, in the same atomic step, set the "used" marker only if absent, with
+# the value's remaining lifetime: the primitive behind single-use tokens on many instances.
+_CLAIM = """
+local v = redis.call('GET', KEYS[1])
+if not v then return nil end
+local ttl = redis.call('PTTL', KEYS[1])
+local ok
+if ttl > 0 then
+  ok = redis.call('SET', KEYS[2], '1', 'NX', 'PX', ttl)
+else
+  ok = redis.call('SET', KEYS[2], '1', 'NX')
+end
+if ok then return {v, 1} end
+return {v, 0}
+"""
+
+
+class RedisStore:
+    """Shared state for several instances (``SKILLPORT_REDIS_URL``). Redis enforces expiry."""
+
+    def __init__(self, url: str, *, prefix: str = "skillport:") -> None:
+        self.url = url
+        self.prefix = prefix
+        self._db = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._claim = self._db.register_script(_CLAIM)
+
+    def _k(self, key: str) -> str:
+        return self.prefix + key
+
+    def put(self, key: str, value: dict[str, Any], ttl: float | None = None) -> None:
+        data = json.dumps(value, separators=(",", ":"))
+        pipe = self._db.pipeline(transaction=True)
+        if ttl is None:
+            pipe.set(self._k(key), data)
+        else:
+            pipe.set(self._k(key), data, px=max(1, int(ttl * 1000)))
+        pipe.delete(self._k(key) + ":used")
+        pipe.execute()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        raw = self._db.get(self._k(key))
+        return json.loads(raw) if raw is not None else None
+
+    def delete(self, key: str) -> bool:
+        return bool(self._db.delete(self._k(key), self._k(key) + ":used"))
+
+    def claim(self, key: str) -> tuple[dict[str, Any] | None, bool]:
+        result = self._claim(keys=[self._k(key), self._k(key) + ":used"])
+        if result is None:
+            return None, False
+        raw, first = result
+        return json.loads(raw), bool(first)
+
+    def ping(self) -> bool:
+        return bool(self._db.ping())
+
+    def close(self) -> None:
+        self._db.close()
