@@ -1,0 +1,170 @@
+"""Two connector processes sharing one real redis-server (and one git remote), as behind a
+load balancer: sign-in steps alternate between them, tokens and revocations cross over,
+single-use tokens stay single-use, and both converge on the same snapshot."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from conftest import skill_md
+from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer
+from redisserver import RedisServer, free_port
+from test_mcp_oauth import REDIRECT, auth_params, mcp_status, pkce, register
+
+from skillport_connector.settings import demo_marketplace
+
+SECRET = "cluster-secret"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cluster")
+    redis = RedisServer(tmp)
+    git = GitHttpServer(tmp / "remote")
+    git.root.mkdir()
+    git.create_repo("market", demo_marketplace())
+    git.start()
+    ports = [free_port(), free_port()]
+    env = {
+        **os.environ,
+        "SKILLPORT_REDIS_URL": redis.url,
+        "SKILLPORT_MARKETPLACE": git.url("market"),
+        "SKILLPORT_GIT_READ_TOKEN": READ_TOKEN,
+        "SKILLPORT_GIT_WRITE_TOKEN": WRITE_TOKEN,
+        "SKILLPORT_PUBLIC_URL": f"http://127.0.0.1:{ports[0]}",
+        "SKILLPORT_POLL_INTERVAL": "1",
+        "SKILLPORT_GITHUB_WEBHOOK_SECRET": SECRET,
+        "SKILLPORT_AUDIT_LOG": "",
+    }
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "skillport_connector.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(tmp / f"data{i}"),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i, port in enumerate(ports)
+    ]
+    bases = [f"http://127.0.0.1:{p}" for p in ports]
+    deadline = time.monotonic() + 60
+    for base in bases:
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "instances did not start"
+            time.sleep(0.2)
+    yield {"a": bases[0], "b": bases[1], "env": env, "git": git}
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=15)
+    git.stop()
+    redis.stop()
+
+
+def alternating_sign_in(a: str, b: str, email: str) -> tuple[str, dict]:
+    """Register on A, authorize on B, sign in on A, consent on B, token on A."""
+    client_id = register(a)
+    verifier, challenge = pkce()
+    with httpx.Client(follow_redirects=False, timeout=10) as web:
+        r = web.get(f"{b}/authorize", params=auth_params(client_id, challenge))
+        pending = parse_qs(urlsplit(r.headers["location"]).query)["pending"][0]
+        r = web.post(f"{a}/login", data={"pending": pending, "email": email})
+        assert r.status_code == 303, r.text
+        r = web.post(f"{b}/consent", data={"pending": pending, "decision": "allow"})
+        code = parse_qs(urlsplit(r.headers["location"]).query)["code"][0]
+    issued = httpx.post(
+        f"{a}/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+              "client_id": client_id, "code_verifier": verifier},
+    )  # fmt: skip
+    assert issued.status_code == 200, issued.text
+    return client_id, issued.json()
+
+
+def test_a_sign_in_alternating_between_instances_succeeds(cluster):
+    _, issued = alternating_sign_in(cluster["a"], cluster["b"], "alt@example.com")
+    assert mcp_status(cluster["b"], issued["access_token"]) == 200
+    assert mcp_status(cluster["a"], issued["access_token"]) == 200
+
+
+def test_a_token_minted_on_one_instance_works_on_the_other(cluster):
+    token = subprocess.run(
+        [sys.executable, "-m", "skillport_connector.cli", "token", "--user", "cli@example.com"],
+        env=cluster["env"], capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    for base in (cluster["a"], cluster["b"]):
+        me = httpx.get(f"{base}/api/whoami", headers={"Authorization": f"Bearer {token}"})
+        assert me.json()["email"] == "cli@example.com"
+
+
+def test_a_revocation_on_one_instance_is_honoured_by_the_other_at_once(cluster):
+    client_id, issued = alternating_sign_in(cluster["a"], cluster["b"], "rev@example.com")
+    assert mcp_status(cluster["b"], issued["access_token"]) == 200
+    httpx.post(
+        f"{cluster['a']}/revoke", data={"token": issued["access_token"], "client_id": client_id}
+    )
+    assert mcp_status(cluster["b"], issued["access_token"]) == 401
+
+
+def test_one_hundred_parallel_redemptions_over_both_instances_succeed_once(cluster):
+    token = subprocess.run(
+        [sys.executable, "-m", "skillport_connector.cli", "token", "--user", "inst@example.com"],
+        env=cluster["env"], capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    ticket = httpx.get(
+        f"{cluster['a']}/api/skills/changelog/install", headers={"Authorization": f"Bearer {token}"}
+    ).json()["install_token"]
+    bases = [cluster["a"], cluster["b"]]
+
+    def redeem(i: int) -> int:
+        return httpx.get(f"{bases[i % 2]}/api/install/{ticket}", timeout=30).status_code
+
+    with ThreadPoolExecutor(20) as pool:
+        statuses = list(pool.map(redeem, range(100)))
+    assert statuses.count(200) == 1
+    assert statuses.count(410) == 99
+
+
+def test_both_instances_serve_the_same_snapshot_after_a_webhook_hits_one(cluster):
+    """The other instance catches up by polling (every second here; 60 s by default)."""
+    git = cluster["git"]
+    git.push_change(
+        "market", {"plugins/writing/skills/clustered/SKILL.md": skill_md("clustered")}, "Add"
+    )
+    body = b"{}"
+    sig = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    hooked = httpx.post(
+        f"{cluster['a']}/webhooks/github", content=body, headers={"X-Hub-Signature-256": sig}
+    )
+    assert hooked.json()["refreshed"] is True
+    deadline = time.monotonic() + 10
+    while True:
+        commits = {
+            httpx.get(f"{base}/healthz").json()["upstream"]["commit"]
+            for base in (cluster["a"], cluster["b"])
+        }
+        if commits == {hooked.json()["commit"]}:
+            break
+        assert time.monotonic() < deadline, commits
+        time.sleep(0.2)
