@@ -19,10 +19,16 @@ class RedisServer:
     def __init__(self, workdir: Path) -> None:
         binary = shutil.which("redis-server")
         assert binary, "redis-server is needed (make test installs Debian's redis-server)"
+        self.binary = binary
+        self.workdir = workdir
         self.port = free_port()
+        self.start()
+
+    def start(self) -> None:
+        """Start (again, on the same port after :meth:`stop`)."""
         args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         self.proc = subprocess.Popen(
-            [binary, *args, "--dir", str(workdir)],
+            [self.binary, *args, "--dir", str(self.workdir)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

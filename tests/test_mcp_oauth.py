@@ -54,6 +54,7 @@ def server(tmp_path_factory):
         port=port,
         audit_log="",
         mcp_classic_tools=True,
+        rate_limit_ip=100_000,  # every sign-in here comes from 127.0.0.1
     )
     app = create_app(settings)
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -581,3 +582,36 @@ def test_skills_get_refuses_unknown_and_hidden_skills(server):
         base, issued["access_token"], "resources/read", {"uri": "skill://incident-review/SKILL.md"}
     )
     assert "error" in hidden
+
+
+def test_sign_in_requests_are_rate_limited_per_address_with_retry_after(tmp_path: Path):
+    from starlette.testclient import TestClient
+
+    settings = Settings(
+        marketplace=demo_marketplace(), data_dir=tmp_path, audit_log="", rate_limit_ip=3
+    )
+    client = TestClient(create_app(settings))
+    statuses = [
+        client.post("/register", json={"redirect_uris": [REDIRECT]}).status_code for _ in range(4)
+    ]
+    assert statuses == [201, 201, 201, 429]
+    limited = client.post("/register", json={"redirect_uris": [REDIRECT]})
+    assert limited.json()["error"] == "rate_limited" and int(limited.headers["Retry-After"]) >= 1
+
+
+def test_install_tokens_are_rate_limited_per_user(tmp_path: Path):
+    from starlette.testclient import TestClient
+
+    from skillport_connector.auth import Identity
+
+    settings = Settings(
+        marketplace=demo_marketplace(), data_dir=tmp_path, audit_log="", rate_limit_user=2
+    )
+    app = create_app(settings)
+    token = app.state.services.tokens.mint_api_token(Identity.local("busy@example.com"))
+    client = TestClient(app)
+    h = {"Authorization": f"Bearer {token}"}
+    statuses = [
+        client.get("/api/skills/changelog/install", headers=h).status_code for _ in range(3)
+    ]
+    assert statuses == [200, 200, 429]

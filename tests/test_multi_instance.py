@@ -44,6 +44,7 @@ def cluster(tmp_path_factory):
         "SKILLPORT_POLL_INTERVAL": "1",
         "SKILLPORT_GITHUB_WEBHOOK_SECRET": SECRET,
         "SKILLPORT_AUDIT_LOG": "",
+        "SKILLPORT_RATE_LIMIT_IP": "100000",
     }
     procs = [
         subprocess.Popen(

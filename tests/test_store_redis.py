@@ -13,10 +13,15 @@ from skillport_connector.store.redis import RedisStore
 
 
 @pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
+def redis_server(tmp_path_factory):
     server = RedisServer(tmp_path_factory.mktemp("redis"))
-    yield server.url
+    yield server
     server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    return redis_server.url
 
 
 @pytest.fixture
@@ -60,3 +65,34 @@ def test_tokens_work_on_redis(store):
     ticket = tokens.mint_install_token(who, "s", "1.0.0")
     assert tokens.redeem_install_token(ticket).status == "ok"
     assert tokens.redeem_install_token(ticket).status == "used"
+
+
+def test_redis_down_gives_503_then_recovers_without_manual_steps(redis_server, tmp_path):
+    from starlette.testclient import TestClient
+
+    from skillport_connector.app import create_app
+    from skillport_connector.settings import Settings, demo_marketplace
+
+    settings = Settings(
+        marketplace=demo_marketplace(), data_dir=tmp_path, audit_log="", redis_url=redis_server.url
+    )
+    app = create_app(settings)
+    client = TestClient(app)
+    who = Identity.local("down@example.com")
+    token = app.state.services.tokens.mint_api_token(who)
+    assert (
+        client.get("/api/whoami", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    )
+    redis_server.stop()
+    try:
+        down = client.get("/api/skills", headers={"Authorization": f"Bearer {token}"})
+        assert down.status_code == 503 and down.json()["error"] == "unavailable"
+        assert down.headers["Retry-After"]
+        assert client.get("/healthz").status_code == 200  # liveness does not need the store
+        assert client.post("/token", data={"grant_type": "refresh_token"}).status_code == 503
+    finally:
+        redis_server.start()
+    fresh = app.state.services.tokens.mint_api_token(who)  # no persistence: state starts empty
+    assert (
+        client.get("/api/whoami", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
+    )

@@ -25,6 +25,7 @@ from .api import EXCEPTION_HANDLERS, Services, build_api
 from .audit import AuditLog
 from .auth import Identity, TokenService
 from .auth.oauth import OAuthServer
+from .auth.ratelimit import RateLimiter
 from .auth.upstream import Upstream
 from .auth.web import oauth_routes
 from .mcp.server import allowed_hosts, build_mcp
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, store: Store | None = None, mcp_auth: bool
     upstream = settings.upstream()
     oauth = OAuthServer(store, resource=f"{base}{MCP_PATH}", issuer=base)
     services.oauth = oauth
+    services.limiter = RateLimiter(store)
     api = build_api(services)
     spec = api.openapi(title="Skillport Connector", version=__version__, description=DESCRIPTION)
 
@@ -91,6 +93,8 @@ def create_app(settings: Settings, *, store: Store | None = None, mcp_auth: bool
                 resource_paths=[MCP_PATH, SSE_PATH],
                 upstream=Upstream(upstream, f"{base}/callback") if upstream else None,
                 dev_sign_in=settings.loopback and upstream is None,
+                limiter=services.limiter,
+                ip_limit=settings.rate_limit_ip,
             ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -63,6 +63,10 @@ class Settings:
     mcp_classic_tools: bool = False
     #: Extra Host header values the MCP endpoints accept (behind a proxy, say).
     allowed_hosts: tuple[str, ...] = ()
+    #: Token-minting requests (install/edit tickets, skillport_auth) per user per minute.
+    rate_limit_user: int = 120
+    #: Sign-in and token-endpoint requests per client address per minute.
+    rate_limit_ip: int = 600
     #: Shared state for several instances; the embedded SQLite store when unset.
     redis_url: str | None = field(default=None, repr=False)
     oidc_issuer: str | None = None
@@ -177,6 +181,12 @@ class Settings:
         ):
             if env.get(name):
                 values[key] = env[name]
+        for key, name in (
+            ("rate_limit_user", "SKILLPORT_RATE_LIMIT_USER"),
+            ("rate_limit_ip", "SKILLPORT_RATE_LIMIT_IP"),
+        ):
+            if env.get(name):
+                values[key] = _int(env[name], name)
         if env.get("SKILLPORT_ALLOWED_DOMAINS"):
             values["allowed_domains"] = tuple(
                 d.strip().lower() for d in env["SKILLPORT_ALLOWED_DOMAINS"].split(",") if d.strip()

@@ -9,6 +9,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..auth.ratelimit import RateLimited
+from ..store import StoreUnavailable
+
 log = logging.getLogger("skillport_connector.api")
 
 _KINDS = {
@@ -66,6 +69,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(status, _KINDS.get(status, "error"), message, exc.headers)
 
 
+async def _store_down(request: Request, exc: Exception) -> Response:
+    return error_response(
+        503,
+        "unavailable",
+        "The connector's state store is unreachable; nothing was changed. Try again shortly.",
+        {"Retry-After": "5"},
+    )
+
+
+async def _rate_limited(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RateLimited)
+    return error_response(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)})
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(
@@ -75,6 +92,8 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     ApiError: _api_error,
+    StoreUnavailable: _store_down,
+    RateLimited: _rate_limited,
     HTTPException: _http_error,
     Exception: _unexpected,
 }

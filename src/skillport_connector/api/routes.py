@@ -59,6 +59,12 @@ class Services:
     audit: AuditLog
     #: The OAuth server, whose access tokens the REST API accepts too (set by create_app).
     oauth: Any = None
+    limiter: Any = None
+
+    def limit_minting(self, who: Identity) -> None:
+        if self.limiter is not None:
+            self.limiter.hit("mint", who.id, self.settings.rate_limit_user, "tokens requested")
+
     _policies: weakref.WeakKeyDictionary[Catalog, AccessPolicy] = field(
         default_factory=weakref.WeakKeyDictionary
     )
@@ -323,6 +329,7 @@ def build_api(services: Services) -> ApiRouter:
     async def install_ticket(request: Request) -> Response:
         who = authenticate(request)
         skill = readable_skill(services.source.catalog, request.path_params["name"], who)
+        services.limit_minting(who)
         token = services.tokens.mint_install_token(who, skill.name, skill.version)
         services.audit.record(
             who, "install-token", skill=skill.name, group=skill.plugin, result="ok"
@@ -647,6 +654,7 @@ def build_api(services: Services) -> ApiRouter:
         skill = readable_skill(catalog, request.path_params["name"], who)
         if not services.policy_for(catalog).can_write(who, skill):
             raise ApiError(403, f"You can read {skill.name!r} but not change it.")
+        services.limit_minting(who)
         token = services.tokens.mint_ticket("edit", who, skill.name, skill.version)
         services.audit.record(who, "edit-token", skill=skill.name, group=skill.plugin, result="ok")
         return _json(

@@ -15,8 +15,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..store import StoreUnavailable
 from .identity import Identity
 from .oauth import SCOPES, OAuthError, OAuthServer, RedirectError
+from .ratelimit import RateLimited, RateLimiter
 from .upstream import SignInError, Upstream
 
 COOKIE = "sp_signin"
@@ -90,6 +92,8 @@ def oauth_routes(
     resource_paths: list[str],
     upstream: Upstream | None,
     dev_sign_in: bool,
+    limiter: RateLimiter | None = None,
+    ip_limit: int = 0,
 ) -> list[Route]:
     """Routes of the authorization server. ``upstream`` is the organisation's identity
     provider; without one, ``dev_sign_in`` (loopback only) offers a plain login form."""
@@ -307,6 +311,51 @@ and change the ones you may edit.</p>
             return Response(status_code=200, headers=_NO_STORE)
         except OAuthError as exc:
             return oauth_error(exc)
+
+    def guarded(endpoint: Any, json_errors: bool) -> Any:
+        """Per-address rate limit, and a clear 503 when the state store is down."""
+
+        async def wrapper(request: Request) -> Response:
+            try:
+                if limiter is not None:
+                    host = request.client.host if request.client else "unknown"
+                    limiter.hit("oauth", host, ip_limit, "sign-in requests")
+                return await endpoint(request)
+            except RateLimited as exc:
+                if json_errors:
+                    body = {
+                        "error": "rate_limited",
+                        "error_description": str(exc),
+                        "message": str(exc),
+                    }
+                    return JSONResponse(
+                        body, status_code=429, headers={"Retry-After": str(exc.retry_after)}
+                    )
+                response = error_page(str(exc), 429)
+                response.headers["Retry-After"] = str(exc.retry_after)
+                return response
+            except StoreUnavailable:
+                message = "The sign-in service is temporarily unavailable; try again in a moment."
+                if json_errors:
+                    return JSONResponse(
+                        {
+                            "error": "temporarily_unavailable",
+                            "error_description": message,
+                            "message": message,
+                        },
+                        status_code=503,
+                    )
+                return error_page(message, 503)
+
+        return wrapper
+
+    register = guarded(register, True)
+    token = guarded(token, True)
+    revoke = guarded(revoke, True)
+    authorize = guarded(authorize, False)
+    login = guarded(login, False)
+    consent = guarded(consent, False)
+    callback = guarded(callback, False)
 
     routes = [
         Route("/.well-known/oauth-authorization-server", as_metadata, methods=["GET"]),

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from fastmcp import Context, FastMCP
 from fastmcp.server.auth import AccessToken, RemoteAuthProvider, TokenVerifier
+from fastmcp.server.auth.auth import TokenVerificationError
 from fastmcp.server.dependencies import get_access_token
 from pydantic import Field
 
@@ -21,8 +22,10 @@ from .. import __version__
 from .. import install as packaging
 from ..auth import API_TOKEN_TTL, INSTALL_TOKEN_TTL, Identity
 from ..auth.oauth import SCOPES, OAuthServer
+from ..auth.ratelimit import RateLimited
 from ..catalog import FILTER_SURFACES
 from ..catalog.semver import is_newer
+from ..store import StoreUnavailable
 from .skills import SkillsExtension, SkillsProvider
 
 INSTRUCTIONS = """Skillport serves this organisation's Claude Skills.
@@ -41,7 +44,10 @@ class StoreTokenVerifier(TokenVerifier):
         self.oauth = oauth
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        grant = self.oauth.validate(token, resource=self.oauth.resource)
+        try:
+            grant = self.oauth.validate(token, resource=self.oauth.resource)
+        except StoreUnavailable as exc:
+            raise TokenVerificationError(str(exc)) from None
         if grant is None:
             return None
         return AccessToken(
@@ -107,6 +113,10 @@ def build_mcp(
         ctx: Context | None = None,
     ) -> str:
         who, catalog, policy = view()
+        try:
+            services.limit_minting(who)
+        except RateLimited as exc:
+            return json.dumps({"error": "rate_limited", "message": str(exc)})
         if operation == "bootstrap":
             skill = catalog.skill("skillport")
             if skill is None or not policy.can_read(who, skill):

@@ -7,10 +7,10 @@ enforces itself, so an expired token is gone even if nobody cleans up.
 
 from typing import Any
 
-from .base import Store
+from .base import Store, StoreUnavailable
 from .sqlite import SQLiteStore
 
-__all__ = ["SQLiteStore", "Store", "open_store"]
+__all__ = ["SQLiteStore", "Store", "StoreUnavailable", "open_store"]
 
 
 def open_store(settings: Any) -> Store:

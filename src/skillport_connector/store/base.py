@@ -3,6 +3,10 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 
+class StoreUnavailable(Exception):
+    """The state store cannot be reached; callers answer 503 and keep nothing half-done."""
+
+
 class Store(Protocol):
     """The state interface every backend implements.
 
@@ -18,6 +22,10 @@ class Store(Protocol):
 
     def claim(self, key: str) -> tuple[dict[str, Any] | None, bool]:
         """Mark ``key`` used. Returns ``(value, first)``; ``(None, False)`` when absent."""
+        ...
+
+    def incr(self, key: str, ttl: float) -> int:
+        """Add one to a counter that disappears ``ttl`` seconds after its first increment."""
         ...
 
     def close(self) -> None: ...

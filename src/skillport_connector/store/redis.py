@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 import redis
+
+from .base import StoreUnavailable
 
 # GET the value and, in the same atomic step, set the "used" marker only if absent, with
 # the value's remaining lifetime: the primitive behind single-use tokens on many instances.
@@ -22,6 +25,19 @@ return {v, 0}
 """
 
 
+def _guard(method: Any) -> Any:
+    """Turn connection failures into StoreUnavailable (answered with 503, never 500)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StoreUnavailable(f"Redis is unreachable: {exc}") from None
+
+    return wrapper
+
+
 class RedisStore:
     """Shared state for several instances (``SKILLPORT_REDIS_URL``). Redis enforces expiry."""
 
@@ -34,6 +50,7 @@ class RedisStore:
     def _k(self, key: str) -> str:
         return self.prefix + key
 
+    @_guard
     def put(self, key: str, value: dict[str, Any], ttl: float | None = None) -> None:
         data = json.dumps(value, separators=(",", ":"))
         pipe = self._db.pipeline(transaction=True)
@@ -44,13 +61,16 @@ class RedisStore:
         pipe.delete(self._k(key) + ":used")
         pipe.execute()
 
+    @_guard
     def get(self, key: str) -> dict[str, Any] | None:
         raw = self._db.get(self._k(key))
         return json.loads(raw) if raw is not None else None
 
+    @_guard
     def delete(self, key: str) -> bool:
         return bool(self._db.delete(self._k(key), self._k(key) + ":used"))
 
+    @_guard
     def claim(self, key: str) -> tuple[dict[str, Any] | None, bool]:
         result = self._claim(keys=[self._k(key), self._k(key) + ":used"])
         if result is None:
@@ -58,6 +78,15 @@ class RedisStore:
         raw, first = result
         return json.loads(raw), bool(first)
 
+    @_guard
+    def incr(self, key: str, ttl: float) -> int:
+        pipe = self._db.pipeline(transaction=True)
+        pipe.incr(self._k(key))
+        pipe.pexpire(self._k(key), max(1, int(ttl * 1000)), nx=True)
+        count, _ = pipe.execute()
+        return int(count)
+
+    @_guard
     def ping(self) -> bool:
         return bool(self._db.ping())
 

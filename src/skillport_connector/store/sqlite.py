@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+_UPSERT = "INSERT OR REPLACE INTO kv (key, value, expires_at, used) VALUES (?, ?, ?, 0)"
+
 
 class SQLiteStore:
     """Embedded store: one SQLite file under the data directory.
@@ -49,10 +51,7 @@ class SQLiteStore:
     def put(self, key: str, value: dict[str, Any], ttl: float | None = None) -> None:
         data = json.dumps(value, separators=(",", ":"))
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO kv (key, value, expires_at, used) VALUES (?, ?, ?, 0)",
-                (key, data, self._expiry(ttl)),
-            )
+            self._db.execute(_UPSERT, (key, data, self._expiry(ttl)))
 
     def get(self, key: str) -> dict[str, Any] | None:
         now = self._clock()
@@ -86,6 +85,28 @@ class SQLiteStore:
         if row is None:
             return None, False
         return json.loads(row[0]), first
+
+    def incr(self, key: str, ttl: float) -> int:
+        now = self._clock()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    "SELECT value FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)",
+                    (key, now),
+                ).fetchone()
+                count = (json.loads(row[0])["n"] if row else 0) + 1
+                if row:
+                    self._db.execute(
+                        "UPDATE kv SET value = ? WHERE key = ?", (json.dumps({"n": count}), key)
+                    )
+                else:
+                    self._db.execute(_UPSERT, (key, json.dumps({"n": count}), now + ttl))
+                self._db.execute("COMMIT")
+            except Exception:
+                self._db.execute("ROLLBACK")
+                raise
+        return count
 
     def close(self) -> None:
         with self._lock:
