@@ -461,3 +461,23 @@ def test_unknown_route_is_a_json_404(client):
 
 def test_wrong_method_is_a_json_405(client, auth):
     assert_error(client.delete("/api/whoami", headers=auth), 405, "method_not_allowed")
+
+
+def test_metrics_count_requests_by_route_template_and_status(client, auth):
+    client.get("/api/skills", headers=auth)
+    client.get("/api/skills/csv-profiler", headers=auth)
+    client.get("/api/skills/no-such", headers=auth)
+    text = client.get("/metrics").text
+    assert (
+        'skillport_http_requests_total{method="GET",route="/api/skills",status="200"} 1.0' in text
+    )
+    assert 'route="/api/skills/{name}",status="404"' in text
+    assert "no-such" not in text  # raw paths never become labels
+    assert "skillport_snapshot_age_seconds" in text and "skillport_skills 8.0" in text
+    assert 'skillport_http_request_duration_seconds_bucket{le="0.005",route="/api/skills"}' in text
+
+
+def test_readyz_reports_snapshot_age_and_store(client):
+    body = client.get("/readyz").json()
+    assert body["ready"] is True and body["problems"] == []
+    assert body["snapshot_age_seconds"] >= 0

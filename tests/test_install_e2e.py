@@ -338,3 +338,34 @@ def test_install_sh_gives_up_after_five_5xx(tmp_path):
 def test_install_sh_rejects_a_payload_that_is_not_json(tmp_path):
     result, _ = run_against([(200, b"<html>proxy login</html>")], tmp_path)
     assert result.returncode == 1 and "not an install payload" in result.stderr
+
+
+def test_serve_with_two_workers_answers_and_shuts_down_gracefully(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--data-dir", str(tmp_path), "--workers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        token = subprocess.run(
+            [*CLI, "token", "--user", "w@example.com", "--data-dir", str(tmp_path)],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        headers = {"Authorization": f"Bearer {token}"}
+        assert {
+            httpx.get(f"{base}/api/skills", headers=headers).status_code for _ in range(20)
+        } == {200}
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0

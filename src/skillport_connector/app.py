@@ -9,6 +9,7 @@ starts and stops them together.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,7 +17,7 @@ from fastmcp.server.http import create_sse_app
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -29,9 +30,11 @@ from .auth.ratelimit import RateLimiter
 from .auth.upstream import Upstream
 from .auth.web import oauth_routes
 from .mcp.server import allowed_hosts, build_mcp
+from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from .metrics import Metrics, MetricsMiddleware
 from .settings import ConfigError, Settings
 from .sources.factory import open_source
-from .store import Store, open_store
+from .store import Store, StoreUnavailable, open_store
 
 DESCRIPTION = (
     "Serves an organisation's Claude Skills marketplace. Authenticate with "
@@ -83,10 +86,34 @@ def create_app(settings: Settings, *, store: Store | None = None, mcp_auth: bool
     async def openapi(request: Request) -> JSONResponse:
         return JSONResponse(spec)
 
+    metrics = Metrics(services)
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
+
+    async def readyz(request: Request) -> JSONResponse:
+        """Ready when a snapshot is loaded and the state store answers."""
+        problems = []
+        try:
+            store.get("readyz:probe")
+        except StoreUnavailable as exc:
+            problems.append(str(exc))
+        upstream = services.source.health()
+        age = round(time.time() - services.source.loaded_at, 3)
+        body = {
+            "ready": not problems,
+            "snapshot_age_seconds": age,
+            "upstream": upstream,
+            "problems": problems,
+        }
+        return JSONResponse(body, status_code=200 if not problems else 503)
+
     rest = Starlette(
         routes=[
             *api.routes,
             Route("/openapi.json", openapi, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
             *oauth_routes(
                 oauth,
                 base_url=base,
@@ -124,8 +151,9 @@ def create_app(settings: Settings, *, store: Store | None = None, mcp_auth: bool
         allowed_origins=origins,
     )
     dispatcher = Dispatcher(rest, [(MCP_PATH, mcp_http), (SSE_PATH, mcp_sse)])
+    measured = MetricsMiddleware(dispatcher, metrics, list(rest.routes), [MCP_PATH, SSE_PATH])
     app = CORSMiddleware(
-        dispatcher,
+        measured,
         allow_origins=["*"],
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "Mcp-Session-Id", "Mcp-Protocol-Version"],
@@ -184,3 +212,8 @@ class _Composed:
             await send({"type": "lifespan.startup.failed", "message": str(exc)})
             raise
         await send({"type": "lifespan.shutdown.complete"})
+
+
+def app_from_env() -> Any:
+    """Factory for ``serve --workers N``: every worker reads the same SKILLPORT_* settings."""
+    return create_app(Settings.from_env())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -97,21 +98,43 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per log line (``SKILLPORT_LOG_FORMAT=json``), for log pipelines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            line["error"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure_logging() -> None:
+    handler = logging.StreamHandler()
+    if os.environ.get("SKILLPORT_LOG_FORMAT", "").lower() == "json":
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
 
     settings = _settings(args)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     app = create_app(settings)
     services = app.state.services
     catalog = services.source.catalog
     print(
         f"Skillport Connector {__version__}: {catalog.name or 'marketplace'} from "
-        f"{settings.marketplace} — {len(catalog.skills)} skills, "
+        f"{services.source.describe()} — {len(catalog.skills)} skills, "
         f"{len(catalog.errors)} errors, {len(catalog.warnings)} warnings",
         flush=True,
     )
@@ -124,7 +147,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"Try: curl -H 'Authorization: Bearer {token}' {settings.base_url}/api/skills",
             flush=True,
         )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+    common = {"host": settings.host, "port": settings.port, "access_log": False, "log_config": None}
+    if args.workers and args.workers > 1:
+        # Each worker builds its own app from the environment: pass the flags on that way.
+        for flag, name in (
+            ("marketplace", "SKILLPORT_MARKETPLACE"),
+            ("branch", "SKILLPORT_BRANCH"),
+            ("public_url", "SKILLPORT_PUBLIC_URL"),
+            ("config", "SKILLPORT_CONFIG"),
+        ):
+            if getattr(args, flag, None):
+                os.environ[name] = str(getattr(args, flag))
+        os.environ["SKILLPORT_HOST"] = settings.host
+        os.environ["SKILLPORT_PORT"] = str(settings.port)
+        os.environ["SKILLPORT_DATA_DIR"] = str(settings.data_dir)
+        uvicorn.run(
+            "skillport_connector.app:app_from_env", factory=True, workers=args.workers, **common
+        )
+    else:
+        uvicorn.run(app, timeout_graceful_shutdown=20, **common)
     return 0
 
 
@@ -148,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", help="where the embedded store lives")
     serve.add_argument("--public-url", help="address clients reach this server at")
     serve.add_argument("--config", help="TOML file with SKILLPORT_* keys (environment wins)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(func=cmd_serve)
 
     validate = sub.add_parser(

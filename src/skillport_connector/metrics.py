@@ -1,0 +1,93 @@
+"""Prometheus metrics: requests by route and status, latency, snapshot age, upstream
+requests, tokens. One registry per process (with ``--workers N`` each worker reports its own)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    def __init__(self, services: Any) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "skillport_http_requests",
+            "HTTP requests",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "skillport_http_request_duration_seconds",
+            "HTTP request latency",
+            ["route"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.tokens = Counter(
+            "skillport_tokens_minted", "Tokens minted", ["kind"], registry=self.registry
+        )
+        snapshot = Gauge(
+            "skillport_snapshot_age_seconds", "Age of the served snapshot", registry=self.registry
+        )
+        snapshot.set_function(lambda: time.time() - services.source.loaded_at)
+        skills = Gauge("skillport_skills", "Skills in the served snapshot", registry=self.registry)
+        skills.set_function(lambda: len(services.source.catalog.skills))
+        upstream = Gauge(
+            "skillport_upstream_requests",
+            "Requests made to the git remote (cumulative)",
+            registry=self.registry,
+        )
+        upstream.set_function(lambda: getattr(services.source, "upstream_requests", 0))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MetricsMiddleware:
+    """Counts every request under its route template (never the raw path: bounded labels)."""
+
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, routes: list[Route], prefixes: list[str]
+    ) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.routes = routes
+        self.prefixes = prefixes
+
+    def route_of(self, scope: Scope) -> str:
+        path = scope.get("path", "")
+        for prefix in self.prefixes:
+            if path == prefix or path.startswith(prefix + "/"):
+                return prefix
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match is not Match.NONE:
+                return route.path
+        return "other"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record)
+        finally:
+            route = self.route_of(scope)
+            self.metrics.requests.labels(route, scope.get("method", ""), str(status)).inc()
+            self.metrics.latency.labels(route).observe(time.perf_counter() - start)
