@@ -100,3 +100,32 @@ def test_identity_rejects_bad_input():
             Identity.local(bad)
     with pytest.raises(ValueError):
         Identity.local("a@b.c", id="nocolon")
+
+
+def test_values_are_encrypted_at_rest_and_unreadable_with_another_key(tmp_path: Path):
+    from cryptography.fernet import Fernet
+
+    from skillport_connector.store.encrypted import EncryptedStore
+
+    key = Fernet.generate_key().decode()
+    store = EncryptedStore(SQLiteStore(tmp_path / "s.db"), key)
+    tokens = TokenService(store)
+    token = tokens.mint_api_token(Identity.local("secret.person@example.com"))
+    raw = (tmp_path / "s.db").read_bytes() + b"".join(
+        p.read_bytes() for p in tmp_path.glob("s.db-*")
+    )
+    assert b"secret.person" not in raw
+    assert tokens.identity_for(token).email == "secret.person@example.com"
+    other = TokenService(
+        EncryptedStore(SQLiteStore(tmp_path / "s.db"), Fernet.generate_key().decode())
+    )
+    assert other.identity_for(token) is None
+
+
+def test_redis_without_a_shared_secret_key_does_not_start():
+    import pytest
+
+    from skillport_connector.settings import ConfigError, Settings, demo_marketplace
+
+    with pytest.raises(ConfigError, match="SKILLPORT_SECRET_KEY"):
+        Settings(marketplace=demo_marketplace(), redis_url="redis://127.0.0.1:1/0").check()

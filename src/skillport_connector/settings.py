@@ -69,6 +69,8 @@ class Settings:
     rate_limit_ip: int = 600
     #: Shared state for several instances; the embedded SQLite store when unset.
     redis_url: str | None = field(default=None, repr=False)
+    #: Fernet key encrypting stored values; required with Redis (all instances share it).
+    secret_key: str | None = field(default=None, repr=False)
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = field(default=None, repr=False)
@@ -169,6 +171,7 @@ class Settings:
         values: dict[str, object] = {}
         for key, name in (
             ("redis_url", "SKILLPORT_REDIS_URL"),
+            ("secret_key", "SKILLPORT_SECRET_KEY"),
             ("oidc_issuer", "SKILLPORT_OIDC_ISSUER"),
             ("oidc_client_id", "SKILLPORT_OIDC_CLIENT_ID"),
             ("oidc_client_secret", "SKILLPORT_OIDC_CLIENT_SECRET"),
@@ -254,6 +257,21 @@ class Settings:
                 "SECRET, SKILLPORT_ENTRA_TENANT_ID/CLIENT_ID/CLIENT_SECRET or "
                 "SKILLPORT_OIDC_ISSUER/CLIENT_ID/CLIENT_SECRET"
             )
+        if self.redis_url and not self.secret_key:
+            raise ConfigError(
+                "SKILLPORT_REDIS_URL needs SKILLPORT_SECRET_KEY (the same on every instance); "
+                "make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'"
+            )
+        if self.secret_key:
+            try:
+                from cryptography.fernet import Fernet
+
+                Fernet(self.secret_key.encode())
+            except ValueError:
+                raise ConfigError(
+                    "SKILLPORT_SECRET_KEY must be 32 url-safe base64-encoded bytes"
+                ) from None
         if not self.public_url and not self.loopback:
             raise ConfigError(
                 "set SKILLPORT_PUBLIC_URL (the https address clients reach) off loopback"

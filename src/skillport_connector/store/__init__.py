@@ -14,9 +14,16 @@ __all__ = ["SQLiteStore", "Store", "StoreUnavailable", "open_store"]
 
 
 def open_store(settings: Any) -> Store:
-    """Redis when ``SKILLPORT_REDIS_URL`` is set (several instances), else SQLite on disk."""
+    """Redis when ``SKILLPORT_REDIS_URL`` is set (several instances), else SQLite on disk;
+    either way with values encrypted at rest."""
+    from .encrypted import EncryptedStore, load_or_create_key
+
+    inner: Store
     if settings.redis_url:
         from .redis import RedisStore
 
-        return RedisStore(settings.redis_url)
-    return SQLiteStore(settings.store_path)
+        inner = RedisStore(settings.redis_url)
+    else:
+        inner = SQLiteStore(settings.store_path)
+    key = settings.secret_key or load_or_create_key(settings.data_dir / "secret.key")
+    return EncryptedStore(inner, key)
