@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import statistics
 import subprocess
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from redisserver import RedisServer, free_port  # noqa: E402
+from serving import serve  # noqa: E402
 from test_mcp_oauth import tokens_for  # noqa: E402
 
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -40,7 +40,6 @@ def start_instances(
 ) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
     ports = [free_port() for _ in range(n)]
     env = {
-        **os.environ,
         "SKILLPORT_REDIS_URL": redis_url,
         "SKILLPORT_SECRET_KEY": Fernet.generate_key().decode(),
         "SKILLPORT_PUBLIC_URL": f"http://127.0.0.1:{ports[0]}",
@@ -49,36 +48,9 @@ def start_instances(
         "SKILLPORT_RATE_LIMIT_IP": "0",
         "SKILLPORT_MCP_CLASSIC_TOOLS": "true",
     }
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "skillport_connector.cli",
-                "serve",
-                "--port",
-                str(p),
-                "--data-dir",
-                str(work / f"d{p}"),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for p in ports
-    ]
-    bases = [f"http://127.0.0.1:{p}" for p in ports]
-    for base in bases:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("instance did not start")
-            time.sleep(0.2)
+    started = [serve(p, work / f"d{p}", env) for p in ports]
+    procs = [proc for proc, _ in started]
+    bases = [base for _, base in started]
     return procs, bases
 
 

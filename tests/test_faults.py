@@ -7,7 +7,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 
@@ -15,6 +14,7 @@ import httpx
 import pytest
 from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer, git
 from redisserver import free_port
+from serving import mint_token, serve
 
 from skillport_connector.settings import demo_marketplace
 
@@ -33,45 +33,17 @@ def remote(tmp_path):
 
 def start(remote: GitHttpServer, data, port: int) -> subprocess.Popen[bytes]:
     env = {
-        **os.environ,
         "SKILLPORT_MARKETPLACE": remote.url("market"),
         "SKILLPORT_GIT_READ_TOKEN": READ_TOKEN,
         "SKILLPORT_GIT_WRITE_TOKEN": WRITE_TOKEN,
         "SKILLPORT_AUDIT_LOG": "",
         "SKILLPORT_POLL_INTERVAL": "0",
     }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "skillport_connector.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.1)
+    return serve(port, data, env)[0]
 
 
 def editor_token(data) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "skillport_connector.cli", "token", "--user", "developer@localhost",
-         "--data-dir", str(data)],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
+    return mint_token("developer@localhost", data)
 
 
 def big_save(port: int, token: str, tag: str) -> None:

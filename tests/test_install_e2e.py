@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from serving import mint_token, serve
 
 from skillport_connector.settings import demo_marketplace
 
@@ -36,39 +36,10 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[dict[str, str]]:
     data = tmp_path_factory.mktemp("data")
-    port = free_port()
-    proc = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port), "--data-dir", str(data)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    proc, base = serve(free_port(), data)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"server did not start:\n{proc.stdout.read() if proc.stdout else ''}"
-                )
-            time.sleep(0.1)
-        token = subprocess.run(
-            [*CLI, "token", "--user", "e2e@example.com", "--data-dir", str(data)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        editor = subprocess.run(
-            [*CLI, "token", "--user", "developer@localhost", "--data-dir", str(data)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        token = mint_token("e2e@example.com", data)
+        editor = mint_token("developer@localhost", data)
         yield {"base": base, "token": token, "editor": editor, "data": str(data)}
     finally:
         proc.terminate()
@@ -341,28 +312,9 @@ def test_install_sh_rejects_a_payload_that_is_not_json(tmp_path):
 
 
 def test_serve_with_two_workers_answers_and_shuts_down_gracefully(tmp_path):
-    port = free_port()
-    proc = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port), "--data-dir", str(tmp_path), "--workers", "2"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    proc, base = serve(free_port(), tmp_path, None, "--workers", "2")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.2)
-        token = subprocess.run(
-            [*CLI, "token", "--user", "w@example.com", "--data-dir", str(tmp_path)],
-            check=True, capture_output=True, text=True,
-        ).stdout.strip()  # fmt: skip
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {mint_token('w@example.com', tmp_path)}"}
         assert {
             httpx.get(f"{base}/api/skills", headers=headers).status_code for _ in range(20)
         } == {200}

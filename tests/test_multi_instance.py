@@ -7,8 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
@@ -19,6 +17,7 @@ from conftest import skill_md
 from cryptography.fernet import Fernet
 from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer
 from redisserver import RedisServer, free_port
+from serving import mint_token, serve
 from test_mcp_oauth import REDIRECT, auth_params, mcp_status, pkce, register
 
 from skillport_connector.settings import demo_marketplace
@@ -48,35 +47,9 @@ def cluster(tmp_path_factory):
         "SKILLPORT_RATE_LIMIT_IP": "100000",
         "SKILLPORT_SECRET_KEY": Fernet.generate_key().decode(),
     }
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "skillport_connector.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(tmp / f"data{i}"),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for i, port in enumerate(ports)
-    ]
-    bases = [f"http://127.0.0.1:{p}" for p in ports]
-    deadline = time.monotonic() + 60
-    for base in bases:
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "instances did not start"
-            time.sleep(0.2)
+    started = [serve(port, tmp / f"data{i}", env) for i, port in enumerate(ports)]
+    procs = [proc for proc, _ in started]
+    bases = [base for _, base in started]
     yield {"a": bases[0], "b": bases[1], "env": env, "git": git}
     for proc in procs:
         proc.terminate()
@@ -112,10 +85,7 @@ def test_a_sign_in_alternating_between_instances_succeeds(cluster):
 
 
 def test_a_token_minted_on_one_instance_works_on_the_other(cluster):
-    token = subprocess.run(
-        [sys.executable, "-m", "skillport_connector.cli", "token", "--user", "cli@example.com"],
-        env=cluster["env"], capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
+    token = mint_token("cli@example.com", env=cluster["env"])
     for base in (cluster["a"], cluster["b"]):
         me = httpx.get(f"{base}/api/whoami", headers={"Authorization": f"Bearer {token}"})
         assert me.json()["email"] == "cli@example.com"
@@ -131,10 +101,7 @@ def test_a_revocation_on_one_instance_is_honoured_by_the_other_at_once(cluster):
 
 
 def test_one_hundred_parallel_redemptions_over_both_instances_succeed_once(cluster):
-    token = subprocess.run(
-        [sys.executable, "-m", "skillport_connector.cli", "token", "--user", "inst@example.com"],
-        env=cluster["env"], capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
+    token = mint_token("inst@example.com", env=cluster["env"])
     ticket = httpx.get(
         f"{cluster['a']}/api/skills/changelog/install", headers={"Authorization": f"Bearer {token}"}
     ).json()["install_token"]
