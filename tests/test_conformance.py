@@ -10,14 +10,11 @@ elicitation) do not apply to this server and are listed in the README.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
+from serving import free_port, in_thread
 
 from skillport_connector.app import create_app
 from skillport_connector.settings import ConfigError, Settings
@@ -38,12 +35,6 @@ APPLICABLE = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def url(tmp_path_factory):
     assert NODE.exists() and CLI.exists(), "run `make test` (it installs the conformance suite)"
@@ -52,14 +43,8 @@ def url(tmp_path_factory):
         data_dir=tmp_path_factory.mktemp("conf"), port=port, audit_log="", mcp_classic_tools=True
     )
     app = create_app(settings, mcp_auth=False)
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    while not uv.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/mcp"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with in_thread(app, port) as base:
+        yield f"{base}/mcp"
 
 
 @pytest.mark.parametrize("scenario", APPLICABLE)

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from conftest import skill_md
 from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer, git
+from serving import free_port, in_thread
 from starlette.testclient import TestClient
 
 from skillport_connector.app import create_app
@@ -434,19 +432,8 @@ def test_a_save_is_reapplied_when_the_branch_moved_elsewhere(server, app, client
     assert show(server, "plugins/brand/skills/house-style/extra.md") == "x\n"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_fifty_parallel_saves_from_ten_editors_lose_nothing(server, app, tmp_path):
     port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    while not uv.started:
-        time.sleep(0.05)
     editors = [Identity.local(f"ed{i}@example.com") for i in range(10)]
     tokens = [app.state.services.tokens.mint_api_token(e) for e in editors]
     start = head(server)
@@ -467,12 +454,8 @@ def test_fifty_parallel_saves_from_ten_editors_lose_nothing(server, app, tmp_pat
         )
         return r.status_code, r.json()
 
-    try:
-        with ThreadPoolExecutor(10) as pool:
-            results = list(pool.map(one, range(50)))
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
+    with in_thread(app, port), ThreadPoolExecutor(10) as pool:
+        results = list(pool.map(one, range(50)))
     statuses = [s for s, _ in results]
     assert set(statuses) <= {200, 409}, statuses
     ok = [body["commit"] for s, body in results if s == 200]

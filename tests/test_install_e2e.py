@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,18 +18,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from serving import mint_token, serve
+from serving import free_port, mint_token, serve
 
 from skillport_connector.settings import demo_marketplace
 
 DEMO = demo_marketplace()
 CLI = [sys.executable, "-m", "skillport_connector.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,6 @@ import contextlib
 import hashlib
 import json
 import secrets
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -20,7 +17,6 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import httpx2
 import pytest
-import uvicorn
 from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.client.session import ClientSession
 from mcp.client.sse import sse_client
@@ -31,17 +27,12 @@ from mcp.shared.auth import (
     OAuthClientMetadata,
     OAuthToken,
 )
+from serving import free_port, in_thread
 
 from skillport_connector.app import create_app
 from skillport_connector.settings import Settings, demo_marketplace
 
 REDIRECT = "http://127.0.0.1:3999/callback"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -57,15 +48,8 @@ def server(tmp_path_factory):
         rate_limit_ip=100_000,  # every sign-in here comes from 127.0.0.1
     )
     app = create_app(settings)
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield {"base": f"http://127.0.0.1:{port}", "app": app}
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with in_thread(app, port) as base:
+        yield {"base": base, "app": app}
 
 
 class Memory(TokenStorage):
@@ -154,6 +138,16 @@ async def mcp_session(base: str, auth: httpx2.Auth) -> AsyncIterator[ClientSessi
         yield session
 
 
+async def call_auth_over_sse(base: str, auth: httpx2.Auth) -> dict:
+    """skillport_auth over the legacy SSE transport, signed in through ``auth``."""
+    async with contextlib.AsyncExitStack() as stack:
+        read, write = await stack.enter_async_context(sse_client(f"{base}/sse", auth=auth))
+        session = await stack.enter_async_context(ClientSession(read, write))
+        await session.initialize()
+        result = await session.call_tool("skillport_auth", {"operation": "auth"})
+        return json.loads(result.content[0].text)
+
+
 async def call_auth_over_http(base: str, auth: httpx2.Auth) -> dict:
     async with mcp_session(base, auth) as session:
         tools = {t.name for t in (await session.list_tools()).tools}
@@ -181,18 +175,8 @@ def test_mcp_client_signs_in_and_gets_an_api_token_over_streamable_http(server):
 
 
 def test_mcp_client_signs_in_over_legacy_sse(server):
-    async def run() -> dict:
-        auth = provider(server["base"], Browser(email="sam@example.com"))
-        async with contextlib.AsyncExitStack() as stack:
-            read, write = await stack.enter_async_context(
-                sse_client(f"{server['base']}/sse", auth=auth)
-            )
-            session = await stack.enter_async_context(ClientSession(read, write))
-            await session.initialize()
-            result = await session.call_tool("skillport_auth", {"operation": "auth"})
-            return json.loads(result.content[0].text)
-
-    minted = asyncio.run(run())
+    auth = provider(server["base"], Browser(email="sam@example.com"))
+    minted = asyncio.run(call_auth_over_sse(server["base"], auth))
     me = httpx.get(
         f"{server['base']}/api/whoami", headers={"Authorization": f"Bearer {minted['token']}"}
     ).json()

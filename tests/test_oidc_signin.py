@@ -10,30 +10,29 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import uvicorn
 from mcp.shared.auth import AuthorizationCodeResult
-from test_mcp_oauth import REDIRECT, auth_params, call_auth_over_http, pkce, provider, register
+from serving import free_port, in_thread
+from test_mcp_oauth import (
+    REDIRECT,
+    auth_params,
+    call_auth_over_http,
+    call_auth_over_sse,
+    pkce,
+    provider,
+    register,
+)
 
 from skillport_connector.app import create_app
 from skillport_connector.settings import ConfigError, Settings, demo_marketplace
 
 OP_DIR = Path(__file__).parent / "oidc"
 CLIENT_ID, CLIENT_SECRET = "skillport-test", "op-client-secret-123"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -76,16 +75,12 @@ def op_and_connector(tmp_path_factory):
     )
     settings.check()
     app = create_app(settings)
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    while not uv.started:
-        time.sleep(0.05)
-    yield {"base": f"http://127.0.0.1:{port}", "op": f"http://127.0.0.1:{op_port}"}
-    uv.should_exit = True
-    thread.join(timeout=10)
-    op.terminate()
-    op.wait(timeout=10)
+    try:
+        with in_thread(app, port) as base:
+            yield {"base": base, "op": f"http://127.0.0.1:{op_port}"}
+    finally:
+        op.terminate()
+        op.wait(timeout=10)
 
 
 FORM = re.compile(r"<form[^>]*action=\"([^\"]+)\"[^>]*>(.*?)</form>", re.S | re.I)
@@ -166,23 +161,8 @@ def test_mcp_client_signs_in_through_the_openid_provider(op_and_connector):
 
 
 def test_mcp_client_signs_in_through_the_openid_provider_over_sse(op_and_connector):
-    import contextlib
-
-    from mcp.client.session import ClientSession
-    from mcp.client.sse import sse_client
-
     base = op_and_connector["base"]
-
-    async def run() -> dict:
-        auth = provider(base, FormBrowser("ari@example.com"))
-        async with contextlib.AsyncExitStack() as stack:
-            read, write = await stack.enter_async_context(sse_client(f"{base}/sse", auth=auth))
-            session = await stack.enter_async_context(ClientSession(read, write))
-            await session.initialize()
-            result = await session.call_tool("skillport_auth", {"operation": "auth"})
-            return json.loads(result.content[0].text)
-
-    minted = asyncio.run(run())
+    minted = asyncio.run(call_auth_over_sse(base, provider(base, FormBrowser("ari@example.com"))))
     me = httpx.get(
         f"{base}/api/whoami", headers={"Authorization": f"Bearer {minted['token']}"}
     ).json()
