@@ -67,7 +67,6 @@ def run(groups: int, per_group: int, work: Path) -> dict[str, float]:
     seed = work / "seed"
     make_marketplace(seed, groups, per_group)
     server = GitHttpServer(work / "remote")
-    server.root.mkdir()
     server.create_repo("market", seed)
     server.start()
     try:

@@ -5,10 +5,12 @@ and a write token) and a count of every request it answers."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import subprocess
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,12 +36,25 @@ def git(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) 
 class GitHttpServer:
     def __init__(self, root: Path, *, auth: bool = True) -> None:
         self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
         self.auth = auth
         self.requests: Counter[str] = Counter()
         self.log: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self.httpd: ThreadingHTTPServer | None = None
         self.port = 0
+
+    @classmethod
+    @contextlib.contextmanager
+    def serving(cls, root: Path, source: Path, name: str = "market") -> Iterator[GitHttpServer]:
+        """A started server holding one repository ``name`` seeded from ``source``."""
+        server = cls(root)
+        server.create_repo(name, source)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
 
     # -- repositories -------------------------------------------------------------------
 

@@ -136,7 +136,6 @@ def world(tmp_path_factory):
     seed = shutil.copytree(demo_marketplace(), tmp / "seed")
     (seed / ".skillport/access.json").write_text(json.dumps(ACCESS))
     server = GitHttpServer(tmp / "remote")
-    server.root.mkdir()
     server.create_repo("market", seed)
     server.start()
     app = create_app(

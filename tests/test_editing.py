@@ -44,12 +44,8 @@ def server(tmp_path: Path):
     seed = tmp_path / "seed"
     shutil.copytree(demo_marketplace(), seed)
     (seed / ".skillport/access.json").write_text(json.dumps(ACCESS, indent=2))
-    srv = GitHttpServer(tmp_path / "remote")
-    srv.root.mkdir()
-    srv.create_repo("market", seed)
-    srv.start()
-    yield srv
-    srv.stop()
+    with GitHttpServer.serving(tmp_path / "remote", seed) as srv:
+        yield srv
 
 
 def make_app(

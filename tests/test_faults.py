@@ -23,12 +23,8 @@ FILES = 120
 
 @pytest.fixture
 def remote(tmp_path):
-    server = GitHttpServer(tmp_path / "remote")
-    server.root.mkdir()
-    server.create_repo("market", demo_marketplace())
-    server.start()
-    yield server
-    server.stop()
+    with GitHttpServer.serving(tmp_path / "remote", demo_marketplace()) as server:
+        yield server
 
 
 def start(remote: GitHttpServer, data, port: int) -> subprocess.Popen[bytes]:

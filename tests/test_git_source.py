@@ -23,12 +23,8 @@ SECRET = "webhook-secret"
 
 @pytest.fixture
 def server(tmp_path: Path):
-    srv = GitHttpServer(tmp_path / "remote")
-    srv.root.mkdir()
-    srv.create_repo("market", demo_marketplace())
-    srv.start()
-    yield srv
-    srv.stop()
+    with GitHttpServer.serving(tmp_path / "remote", demo_marketplace()) as srv:
+        yield srv
 
 
 def source(server: GitHttpServer, data: Path, **kwargs) -> GitSource:

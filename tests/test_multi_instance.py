@@ -30,7 +30,6 @@ def cluster(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cluster")
     redis = RedisServer(tmp)
     git = GitHttpServer(tmp / "remote")
-    git.root.mkdir()
     git.create_repo("market", demo_marketplace())
     git.start()
     ports = [free_port(), free_port()]
