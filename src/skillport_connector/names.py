@@ -1,0 +1,39 @@
+"""The skill-name rule, in one place (Agent Skills: lowercase ASCII letters, digits and
+single hyphens between them, at most 64 characters).
+
+Used by the loader (a skill with another name is not served: it is a finding), the
+editing plans, the REST path parameters, MCP and the installer's own copy in bash.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_NAME_LENGTH = 64
+#: ``fullmatch`` only: ``$`` in ``re.match`` would accept a trailing newline.
+SKILL_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.ASCII)
+#: The same rule for the installer's bash ``[[ =~ ]]`` (which anchors nothing by itself).
+SKILL_NAME_BASH = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+def is_skill_name(value: object) -> bool:
+    """True when ``value`` is a valid skill (or group) name."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_NAME_LENGTH
+        and SKILL_NAME.fullmatch(value) is not None
+    )
+
+
+def name_problem(value: object) -> str | None:
+    """Why ``value`` is not a valid name, or None when it is."""
+    if not isinstance(value, str) or not value:
+        return "a name must be a non-empty string"
+    if len(value) > MAX_NAME_LENGTH:
+        return f"a name has at most {MAX_NAME_LENGTH} characters"
+    if SKILL_NAME.fullmatch(value) is None:
+        return (
+            "a name uses only lowercase ASCII letters, digits and single hyphens "
+            "between them (e.g. 'csv-profiler')"
+        )
+    return None
