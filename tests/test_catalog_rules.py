@@ -538,7 +538,22 @@ def test_symlink_outside_the_tree_is_never_followed(tmp_path: Path):
     assert sum("pointing outside" in m for m in messages(cat, "warning")) == 2
 
 
-def test_symlink_inside_the_tree_is_served(tmp_path: Path):
+def test_symlink_inside_the_skill_folder_is_served(tmp_path: Path):
+    root = write_tree(
+        tmp_path,
+        {
+            MP: marketplace({"name": "a", "source": "./a"}),
+            "a/skills/one/SKILL.md": skill_md("one"),
+            "a/skills/one/legal/LICENSE": "MIT\n",
+        },
+    )
+    os.symlink(root / "a/skills/one/legal/LICENSE", root / "a/skills/one/LICENSE")
+    cat = load_catalog(DirectoryTree(root))
+    assert [f.path for f in cat.skill("one").files] == ["LICENSE", "SKILL.md", "legal/LICENSE"]
+
+
+def test_symlink_leaving_the_skill_folder_is_not_served(tmp_path: Path):
+    """Issue 9 #7: a link may not leave the skill's own folder, even inside the tree."""
     root = write_tree(
         tmp_path,
         {
@@ -549,7 +564,8 @@ def test_symlink_inside_the_tree_is_served(tmp_path: Path):
     )
     os.symlink(root / "shared/LICENSE", root / "a/skills/one/LICENSE")
     cat = load_catalog(DirectoryTree(root))
-    assert [f.path for f in cat.skill("one").files] == ["LICENSE", "SKILL.md"]
+    assert [f.path for f in cat.skill("one").files] == ["SKILL.md"]
+    assert any("outside the skill's folder" in m for m in messages(cat, "warning"))
 
 
 def test_symlinked_skill_md_pointing_outside_is_not_a_skill(tmp_path: Path):

@@ -20,16 +20,19 @@ malformed file denies everything to everyone and says why: it never opens access
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .auth import Identity
 from .catalog import Catalog, Finding, Skill
-from .sources.tree import Tree
+from .catalog.data import DataError, parse_json
+from .catalog.layout import ACCESS_FILE
+from .catalog.tree import Tree
 
-ACCESS_FILE = ".skillport/access.json"
+__all__ = ["ACCESS_FILE", "AccessPolicy", "PolicyError", "Rule"]
+#: Larger than any real policy; a bigger file is refused (deny-all), not read.
+MAX_ACCESS_BYTES = 1024 * 1024
 
 
 class PolicyError(ValueError):
@@ -145,19 +148,24 @@ class AccessPolicy:
 
     @classmethod
     def from_tree(cls, tree: Tree) -> AccessPolicy:
-        if tree.kind(ACCESS_FILE) is None:
-            return cls.open_default()
+        """The policy of a tree. Never raises: whatever is wrong with the file (unreadable,
+        too large, not JSON, huge integers, deep nesting, a bad rule) denies everything."""
         try:
-            if tree.size(ACCESS_FILE) > 1024 * 1024:
-                raise PolicyError("access.json is larger than 1 MiB")
-            data = json.loads(tree.read_bytes(ACCESS_FILE).decode("utf-8-sig"))
+            if tree.kind(ACCESS_FILE) is None:
+                return cls.open_default()
+            if tree.size(ACCESS_FILE) > MAX_ACCESS_BYTES:
+                return cls.deny_all(f"{ACCESS_FILE} is larger than {MAX_ACCESS_BYTES} bytes")
+            data, _ = parse_json(tree.read_bytes(ACCESS_FILE))
             return cls.parse(data)
-        except (OSError, UnicodeDecodeError) as exc:
-            return cls.deny_all(f"{ACCESS_FILE} cannot be read: {exc}")
-        except json.JSONDecodeError as exc:
-            return cls.deny_all(f"{ACCESS_FILE}:{exc.lineno}: not valid JSON: {exc.msg}")
+        except OSError as exc:
+            return cls.deny_all(f"{ACCESS_FILE} cannot be read: {exc.strerror or exc}")
+        except DataError as exc:
+            where = f"{ACCESS_FILE}:{exc.line}" if exc.line else ACCESS_FILE
+            return cls.deny_all(f"{where}: {exc.message}")
         except PolicyError as exc:
             return cls.deny_all(f"{ACCESS_FILE}: {exc}")
+        except (ValueError, TypeError, RecursionError) as exc:  # a rule the parser missed
+            return cls.deny_all(f"{ACCESS_FILE}: cannot be used ({type(exc).__name__})")
 
     @classmethod
     def for_catalog(cls, catalog: Catalog) -> AccessPolicy:

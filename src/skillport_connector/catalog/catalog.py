@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
-from ..sources.tree import Tree
+from .files import belongs_to
 from .model import Finding, Plugin, Skill
 from .search import Hit, SearchIndex
+from .tree import Tree, UnsafePathError, clean_path
 
 
 class Catalog:
@@ -27,12 +28,16 @@ class Catalog:
         plugins: tuple[Plugin, ...],
         skills: Mapping[str, Skill],
         findings: tuple[Finding, ...],
+        boundaries: Collection[str] = frozenset(),
     ) -> None:
         self.tree = tree
         self.marketplace = MappingProxyType(dict(marketplace))
         self.plugins = plugins
         self.skills: Mapping[str, Skill] = MappingProxyType(dict(skills))
         self.findings = findings
+        #: The folders of every skill and plugin, and the plugin root: a skill's files
+        #: stop at each of them (see :func:`~.files.belongs_to`).
+        self.boundaries = frozenset(boundaries)
         self._plugins_by_name = {p.name: p for p in plugins}
 
     def __repr__(self) -> str:
@@ -56,6 +61,17 @@ class Catalog:
 
     def plugin(self, name: str) -> Plugin | None:
         return self._plugins_by_name.get(name)
+
+    def skill_owns(self, skill: Skill, path: str) -> bool:
+        """May the repository ``path`` (relative to the marketplace root) be a file of
+        ``skill``: inside its own folder, not another skill's or plugin's folder, not
+        ``.git*``, ``.claude-plugin`` or ``.skillport``? The one rule for listing, serving
+        and saving a skill's files. Never raises."""
+        try:
+            clean = clean_path(path)
+        except UnsafePathError:
+            return False
+        return belongs_to(skill.path, clean, self.boundaries)
 
     @cached_property
     def _index(self) -> SearchIndex:

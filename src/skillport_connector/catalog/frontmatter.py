@@ -14,14 +14,11 @@ from typing import Any
 
 import yaml
 
-try:  # The C loader is ~10x faster; fall back to pure Python where libyaml is missing.
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[attr-defined]
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+from ..names import MAX_NAME_LENGTH, is_skill_name
+from .data import DataError, load_yaml
+from .limits import DEFAULT_LIMITS, Limits
 
 _FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
-NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-NAME_MAX = 64
 DESCRIPTION_MAX = 1024
 COMPATIBILITY_MAX = 500
 
@@ -69,8 +66,12 @@ def _decode(raw: bytes) -> tuple[str, list[Problem]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), problems
 
 
-def parse_skill_md(raw: bytes) -> SkillDocument:
-    """Split and parse a SKILL.md. Never raises."""
+def parse_skill_md(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> SkillDocument:
+    """Split and parse a SKILL.md. Never raises.
+
+    The front matter becomes plain, bounded JSON data (:mod:`.data`): YAML aliases, odd
+    tags, deep nesting and huge integers are errors; dates stay text.
+    """
     text, problems = _decode(raw)
     # Split off only the front matter: bodies can be long and are kept whole.
     closing = _FENCE.search(text, 4) if text.startswith("---") else None
@@ -97,9 +98,16 @@ def parse_skill_md(raw: bytes) -> SkillDocument:
     fast = simple_yaml(lines[1:end])
     try:
         if fast is not None:
-            data = fast
+            data: Any = fast
+        elif yaml_text.strip():
+            data, warnings = load_yaml(yaml_text, limits)
+            problems.extend(Problem("warning", line + 1, m) for line, m in warnings)
         else:
-            data = yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}
+            data = {}
+    except DataError as exc:
+        line = max(2, min((exc.line or 1) + 1, end))
+        problems.append(Problem("error", line, f"front matter {exc.message}"))
+        return SkillDocument({}, body, tuple(problems))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         context = getattr(exc, "context_mark", None)
@@ -245,18 +253,18 @@ def _key_lines(yaml_lines: list[str]) -> dict[str, int]:
     return found
 
 
-def check_name(name: object) -> str | None:
-    """Why ``name`` is not a valid Agent Skills name, or ``None`` when it is."""
+def _name_problem(name: object) -> str | None:
+    """Why a front-matter name breaks the skill-name rule (:mod:`skillport_connector.names`)."""
+    if is_skill_name(name):
+        return None
     if not isinstance(name, str) or not name:
         return "name must be a non-empty string"
-    if len(name) > NAME_MAX:
-        return f"name is {len(name)} characters long; the limit is {NAME_MAX}"
-    if not NAME_RE.match(name):
-        return (
-            f"name {name!r} must use only lowercase letters, digits and single hyphens, "
-            "not starting or ending with a hyphen"
-        )
-    return None
+    if len(name) > MAX_NAME_LENGTH:
+        return f"name is {len(name)} characters long; the limit is {MAX_NAME_LENGTH}"
+    return (
+        f"name {name!r:.80} must use only lowercase letters, digits and single hyphens, "
+        "not starting or ending with a hyphen"
+    )
 
 
 def _spec_problems(data: dict[str, Any]) -> list[Any]:
@@ -270,7 +278,7 @@ def _spec_problems(data: dict[str, Any]) -> list[Any]:
     if "name" not in data:
         problems.append(Problem("error", 2, "front matter has no 'name'"))
     else:
-        why = check_name(name)
+        why = _name_problem(name)
         if why:
             problems.append(Problem("error", at("name"), why))
 

@@ -15,9 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .tree import Entry, EntryKind, clean_path
+from ..catalog.tree import Entry, EntryKind, clean_path
 
 ZERO = "0" * 40
+#: Links followed in a row before a path is taken for a loop (Linux's own limit).
+MAX_LINK_HOPS = 40
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -265,6 +267,7 @@ class GitTree:
                 self._children.setdefault(parent, {})[name] = (
                     "link" if mode == "120000" else "file" if kind == "blob" else "other"
                 )
+        self._links: dict[str, str | None] = {}  # link path -> what it resolves to
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._finalizer = weakref.finalize(self, _close_proc, [None])
@@ -274,22 +277,22 @@ class GitTree:
 
     # -- resolution -----------------------------------------------------------------------
 
-    def _resolve(self, path: str, hops: int = 0) -> str | None:
-        """The real in-tree path behind ``path`` after following symlinks, or None."""
-        if hops > 16:
-            return None
+    def _resolve(self, path: str, chain: frozenset[str] = frozenset()) -> str | None:
+        """The real in-tree path behind ``path`` after following symlinks, or None.
+
+        Each link is resolved once (memoised), so a chain or a farm of links costs one
+        step per link, not one per path through them; a loop resolves to None.
+        """
         cur = ""
         for part in path.split("/") if path else []:
             candidate = f"{cur}/{part}" if cur else part
             entry = self._files.get(candidate)
             if entry is not None and entry[0] == "120000":
-                target = self._read_blob(entry[1]).decode("utf-8", "surrogateescape")
-                if target.startswith("/"):
-                    return None
-                joined = posixpath.normpath(posixpath.join(posixpath.dirname(candidate), target))
-                if joined == ".." or joined.startswith("../"):
-                    return None
-                resolved = self._resolve("" if joined == "." else joined, hops + 1)
+                if candidate not in self._links:
+                    if candidate in chain or len(chain) >= MAX_LINK_HOPS:
+                        return None  # a loop, or a chain too long to be anything else
+                    self._links[candidate] = self._follow(candidate, entry[1], chain)
+                resolved = self._links[candidate]
                 if resolved is None:
                     return None
                 cur = resolved
@@ -298,6 +301,18 @@ class GitTree:
             else:
                 return None
         return cur
+
+    def _follow(self, link: str, sha: str, chain: frozenset[str]) -> str | None:
+        target = self._read_blob(sha).decode("utf-8", "surrogateescape")
+        if target.startswith("/"):
+            return None
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(link), target))
+        if joined == ".." or joined.startswith("../"):
+            return None
+        return self._resolve("" if joined == "." else joined, chain | {link})
+
+    def resolve(self, path: str) -> str | None:
+        return self._resolve(clean_path(path))
 
     def _kind_of_real(self, real: str) -> EntryKind:
         if real in self._children:
@@ -334,7 +349,7 @@ class GitTree:
                 else:
                     k = self._kind_of_real(target)
                     size = self._files[target][2] if k is EntryKind.FILE else 0
-                    entries.append(Entry(name, k, size))
+                    entries.append(Entry(name, k, size, target))
             else:
                 entries.append(Entry(name, EntryKind.OTHER))
         return entries

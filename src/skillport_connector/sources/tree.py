@@ -1,91 +1,40 @@
-"""Read-only views of a marketplace tree.
+"""Trees over a local directory and over memory: implementations of the catalog's
+:class:`~skillport_connector.catalog.tree.Tree` protocol.
 
-The catalog never touches the file system itself: it reads through a :class:`Tree`,
-so the same rules apply to a local directory, a git snapshot or an in-memory fixture.
-Every path crossing this boundary is a POSIX path relative to the marketplace root,
-already normalised by :func:`clean_path`; a tree never hands out anything that lies
-outside its root (a symlink pointing out is reported as :attr:`EntryKind.ESCAPE`).
+The protocol, :class:`Entry`, :class:`EntryKind` and the path rules belong to the catalog
+(:mod:`skillport_connector.catalog.tree`); they are re-exported here for callers that
+import them from the sources.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Iterator
-from enum import Enum
 from pathlib import Path
-from typing import NamedTuple, Protocol
 
+from ..catalog.tree import (
+    Entry,
+    EntryKind,
+    Tree,
+    UnsafePathError,
+    clean_path,
+    join,
+)
 
-class UnsafePathError(ValueError):
-    """A path that could reach outside the tree (``..``, absolute, NUL, backslash…)."""
-
-
-class EntryKind(Enum):
-    FILE = "file"
-    DIR = "dir"
-    #: A symlink whose target lies outside the tree, dangles, or loops: never followed.
-    ESCAPE = "escape"
-    #: Sockets, devices, FIFOs: never read.
-    OTHER = "other"
-
-
-class Entry(NamedTuple):
-    """One directory entry (a tuple: tens of thousands are made while loading)."""
-
-    name: str
-    kind: EntryKind
-    size: int = 0
+__all__ = [
+    "DirectoryTree",
+    "Entry",
+    "EntryKind",
+    "MemoryTree",
+    "Tree",
+    "UnsafePathError",
+    "clean_path",
+    "join",
+]
 
 
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-# Already-clean paths (the common case) are recognised by one regex match.
-_CLEAN = re.compile(r"(?!\.\.?(?:/|$))[^/\\\x00]+(?:/(?!\.\.?(?:/|$))[^/\\\x00]+)*")
-
-
-def clean_path(path: str) -> str:
-    """Normalise a relative POSIX path, refusing anything that could escape the root.
-
-    ``""`` and ``"."`` mean the root itself. ``./a//b/`` becomes ``a/b``.
-    """
-    if _CLEAN.fullmatch(path):
-        return path
-    if "\x00" in path:
-        raise UnsafePathError("path contains a NUL byte")
-    if "\\" in path:
-        raise UnsafePathError("path contains a backslash; use '/' as the separator")
-    if path.startswith("/"):
-        raise UnsafePathError("path must be relative, not absolute")
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            raise UnsafePathError("path must not contain '..'")
-        parts.append(part)
-    return "/".join(parts)
-
-
-def join(base: str, *more: str) -> str:
-    """Join relative tree paths and normalise the result."""
-    return clean_path("/".join(p for p in (base, *more) if p))
-
-
-class Tree(Protocol):
-    """What the catalog needs from a marketplace tree."""
-
-    def kind(self, path: str) -> EntryKind | None:
-        """The kind of the entry at ``path``, or ``None`` when nothing is there."""
-
-    def list_dir(self, path: str) -> list[Entry]:
-        """Entries of a directory, sorted by name. Raises ``NotADirectoryError``."""
-
-    def size(self, path: str) -> int:
-        """Size in bytes of a file."""
-
-    def read_bytes(self, path: str) -> bytes:
-        """Whole content of a file. Callers check :meth:`size` against their limits first."""
 
 
 class DirectoryTree:
@@ -176,7 +125,9 @@ class DirectoryTree:
                             entries.append(Entry(name, EntryKind.ESCAPE))
                             continue
                         kind = _kind_of(target[1].st_mode)
-                        size = target[1].st_size
+                        size = target[1].st_size if kind is EntryKind.FILE else 0
+                        entries.append(Entry(name, kind, size, self._relative(target[0])))
+                        continue
                     elif item.is_dir(follow_symlinks=False):
                         self._dirs[f"{rel}/{name}" if rel else name] = f"{real}/{name}"
                         entries.append(Entry(name, EntryKind.DIR))
@@ -191,6 +142,13 @@ class DirectoryTree:
                 entries.append(Entry(name, kind, size if kind is EntryKind.FILE else 0))
         entries.sort()
         return entries
+
+    def _relative(self, real: str) -> str:
+        return real[len(self._root_str) + 1 :] if real != self._root_str else ""
+
+    def resolve(self, path: str) -> str | None:
+        located = self._locate(clean_path(path))
+        return None if located is None else self._relative(located[0])
 
     def size(self, path: str) -> int:
         located = self._locate(clean_path(path))
@@ -254,6 +212,9 @@ class MemoryTree:
 
     def size(self, path: str) -> int:
         return len(self.read_bytes(path))
+
+    def resolve(self, path: str) -> str | None:
+        return clean_path(path) if self.kind(path) is not None else None
 
     def read_bytes(self, path: str) -> bytes:
         try:
