@@ -18,8 +18,18 @@ _SEMVER = re.compile(
 )
 
 
+#: Longer text is not taken for a version (and a 5,000-digit part would not fit an int).
+MAX_VERSION_LENGTH = 256
+
+
 class InvalidVersion(ValueError):
     pass
+
+
+def _match(text: object) -> re.Match[str] | None:
+    if not isinstance(text, str) or len(text) > MAX_VERSION_LENGTH:
+        return None
+    return _SEMVER.match(text.strip())
 
 
 @total_ordering
@@ -33,9 +43,9 @@ class Version:
 
     @classmethod
     def parse(cls, text: str) -> Version:
-        m = _SEMVER.match(text.strip()) if isinstance(text, str) else None
+        m = _match(text)
         if m is None:
-            raise InvalidVersion(f"{text!r} is not a semantic version (MAJOR.MINOR.PATCH)")
+            raise InvalidVersion(f"{text!r:.80} is not a semantic version (MAJOR.MINOR.PATCH)")
         pre = tuple(m.group(4).split(".")) if m.group(4) else ()
         build = tuple(m.group(5).split(".")) if m.group(5) else ()
         return cls(int(m.group(1)), int(m.group(2)), int(m.group(3)), pre, build)
@@ -84,7 +94,7 @@ def _pre_part(part: str) -> tuple[int, int | str]:
 
 
 def is_valid(text: object) -> bool:
-    return isinstance(text, str) and _SEMVER.match(text.strip()) is not None
+    return _match(text) is not None
 
 
 def is_newer(available: str, installed: str) -> bool:

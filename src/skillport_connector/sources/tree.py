@@ -63,20 +63,33 @@ class DirectoryTree:
         return real == self._root_str or real.startswith(self._root_str + os.sep)
 
     def _locate(self, rel: str) -> tuple[str, os.stat_result] | None:
-        """Real location and stat of a clean relative path, if it exists inside the root."""
+        """Real location and stat of a clean relative path, if it exists inside the root.
+
+        Starts from the deepest folder already located and checks one component at a
+        time (no recursion, so any depth of path is fine)."""
         if rel in self._dirs:
-            real = self._dirs[rel]
             try:
-                return real, os.stat(real)
+                return self._dirs[rel], os.stat(self._dirs[rel])
             except OSError:
                 return None
-        parent, _, name = rel.rpartition("/")
-        base = self._dirs.get(parent)
-        if base is None:
-            located = self._locate(parent)
-            if located is None or not stat.S_ISDIR(located[1].st_mode):
+        parts = rel.split("/")
+        known = len(parts) - 1
+        while known > 0 and "/".join(parts[:known]) not in self._dirs:
+            known -= 1
+        base = self._dirs["/".join(parts[:known])]
+        located: tuple[str, os.stat_result] | None = None
+        for i in range(known, len(parts)):
+            if located is not None:
+                if not stat.S_ISDIR(located[1].st_mode):
+                    return None
+                base = located[0]
+            located = self._step(base, "/".join(parts[: i + 1]), parts[i])
+            if located is None:
                 return None
-            base = located[0]
+        return located
+
+    def _step(self, base: str, rel: str, name: str) -> tuple[str, os.stat_result] | None:
+        """Locate ``name`` inside the real folder ``base``; ``rel`` is its tree path."""
         full = f"{base}/{name}"
         try:
             st = os.lstat(full)
