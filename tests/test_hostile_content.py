@@ -125,9 +125,9 @@ def test_a_huge_integer_in_a_manifest_is_a_finding(load, where):
         MP: marketplace({"name": "p", "source": "./p"}),
         "p/skills/s/SKILL.md": skill_md("s"),
     }
-    raw = '{"name": "p", "n": %s}' % HUGE_INT
+    raw = '{"name": "p", "n": ' + HUGE_INT + "}"
     if where == "marketplace":
-        files[MP] = '{"name": "m", "owner": {"name": "o"}, "n": %s, "plugins": []}' % HUGE_INT
+        files[MP] = '{"name": "m", "owner": {"name": "o"}, "plugins": [], "n": ' + HUGE_INT + "}"
     else:
         files["p/.claude-plugin/plugin.json"] = raw
     cat = load(files)
@@ -141,9 +141,9 @@ def test_deep_nesting_in_a_manifest_is_a_finding(load, where):
         "p/skills/s/SKILL.md": skill_md("s"),
     }
     if where == "marketplace":
-        files[MP] = '{"name": "m", "owner": {"name": "o"}, "x": %s}' % DEEP
+        files[MP] = '{"name": "m", "owner": {"name": "o"}, "x": ' + DEEP + "}"
     else:
-        files["p/.claude-plugin/plugin.json"] = '{"name": "p", "x": %s}' % DEEP
+        files["p/.claude-plugin/plugin.json"] = '{"name": "p", "x": ' + DEEP + "}"
     cat = load(files)
     assert any("nests deeper than" in m for m in messages(cat, "error"))
 
@@ -163,8 +163,8 @@ def test_a_version_with_thousands_of_digits_is_not_a_version():
 @pytest.mark.parametrize(
     "content",
     [
-        '{"editors": [%s]}' % HUGE_INT,
-        '{"skills": %s}' % DEEP,
+        '{"editors": [' + HUGE_INT + "]}",
+        '{"skills": ' + DEEP + "}",
         '{"defaults": {"read": NaN}}',
         '{"editors": ["\\udcff:x"]}',
         b"\xff\xfe not utf-8",
@@ -357,7 +357,7 @@ def test_non_utf8_file_and_folder_names_are_skipped_with_a_finding(tmp_path):
     [
         "name: ..",
         "name: '..\\..\\..\\evil'",
-        "name: сsv-profiler",  # Cyrillic 'с'
+        "name: \u0441sv-profiler",  # a Cyrillic look-alike of csv-profiler
         "name: 日本語",
         'name: "a\\r\\nb"',
         "name: UPPER",
@@ -373,7 +373,7 @@ def test_a_folder_name_that_is_not_a_skill_name_is_not_served(load):
     cat = load(
         {
             MP: marketplace({"name": "a", "source": "./a"}),
-            "a/skills/сsv-profiler/SKILL.md": skill_md("csv-profiler"),
+            "a/skills/\u0441sv-profiler/SKILL.md": skill_md("csv-profiler"),
         }
     )
     assert cat.skills == {}
