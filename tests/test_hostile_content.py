@@ -339,6 +339,8 @@ def test_non_utf8_file_and_folder_names_are_skipped_with_a_finding(tmp_path):
         },
     )
     (root / os.fsdecode(b"a/skills/one/bad\xff.txt")).write_bytes(b"x")
+    (root / "a/skills/one/back\\slash").write_text("x")
+    (root / "a/skills/one/cr\rlf").write_text("x")
     group = root / os.fsdecode(b"plugins/x\xff/skills/s")
     group.mkdir(parents=True)
     (group / "SKILL.md").write_text(skill_md("s"))

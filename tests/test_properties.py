@@ -8,12 +8,20 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import (
+    hostile_json_text,
+    hostile_skill_md,
+    hostile_trees,
+    hostile_versions,
+    is_plain,
+)
 
 from skillport_connector.access import AccessPolicy
 from skillport_connector.catalog import load_catalog
 from skillport_connector.catalog.frontmatter import parse_skill_md
 from skillport_connector.catalog.semver import InvalidVersion, Version, is_newer
 from skillport_connector.install import is_binary
+from skillport_connector.names import is_skill_name
 from skillport_connector.sources.tree import MemoryTree
 
 json_values = st.recursive(
@@ -76,3 +84,44 @@ def test_version_parser_raises_only_invalid_version(text):
 def test_any_utf8_text_without_nul_is_not_binary(text):
     if "\x00" not in text:
         assert is_binary(text.encode("utf-8")) is False
+
+
+# -- hostile repository content (issue 9): nothing escapes, what reaches clients is plain ----
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(hostile_trees())
+def test_catalog_loader_never_raises_on_hostile_trees(tree):
+    catalog = load_catalog(tree)
+    json.dumps([f.as_dict() for f in catalog.findings], ensure_ascii=False).encode()
+    for skill in catalog.skills.values():
+        assert is_plain(dict(skill.front_matter))
+        assert is_skill_name(skill.name)
+        assert all(is_plain(f.path) for f in skill.files)
+    for plugin in catalog.plugins:
+        assert is_plain(dict(plugin.entry)) and is_plain(dict(plugin.manifest))
+        json.dumps(plugin.name, ensure_ascii=False).encode()
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(hostile_skill_md())
+def test_skill_md_parser_gives_plain_bounded_data_on_hostile_front_matter(raw):
+    doc = parse_skill_md(raw)
+    assert is_plain(doc.data)
+    assert len(json.dumps(doc.data)) <= 2 * len(raw) + 64  # no alias can expand it
+
+
+@settings(max_examples=200, deadline=None)
+@given(hostile_json_text({"editors": [], "defaults": {"read": "*"}}))
+def test_access_policy_never_raises_and_denies_on_hostile_json(text):
+    policy = AccessPolicy.from_tree(MemoryTree({".skillport/access.json": text}))
+    if policy.error is not None:
+        assert not policy.default_read.everyone and policy.findings()
+
+
+@settings(max_examples=200, deadline=None)
+@given(hostile_versions, hostile_versions)
+def test_semver_raises_only_invalid_version_on_hostile_versions(a, b):
+    with contextlib.suppress(InvalidVersion):
+        Version.parse(a)
+    assert isinstance(is_newer(a, b), bool)

@@ -166,7 +166,8 @@ class _Builder:
         if kind == "bool":
             return _CONSTRUCTOR.bool_values[value.lower()]
         if kind == "int":
-            if sum(c.isdigit() for c in value) > self.limits.max_int_digits:
+            # Length, not digits: hex digits and sexagesimal parts (1:2:3) grow it too.
+            if len(value.replace("_", "")) > self.limits.max_int_digits + 3:
                 raise DataError(
                     f"has an integer longer than {self.limits.max_int_digits} digits",
                     _line(event),
