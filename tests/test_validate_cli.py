@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from conftest import marketplace, skill_md, write_tree
@@ -115,3 +116,41 @@ def test_thoroughly_broken_marketplace_is_explained_without_crashing(tmp_path: P
 def test_missing_folder_exits_two(tmp_path: Path, capsys):
     code, _, err = run(capsys, str(tmp_path / "nope"))
     assert code == 2 and "is not a folder" in err
+
+
+def _hostile_tree(root: Path) -> Path:
+    write_tree(
+        root,
+        {
+            MP: '{"name": "m", "owner": {"name": "o"}, "n": ' + "9" * 5000 + "}",
+            "plugins/q/.claude-plugin/plugin.json": '{"name": "q", "x": '
+            + "[" * 5000
+            + "]" * 5000
+            + "}",
+            "plugins/p/skills/dated/SKILL.md": skill_md("dated", extra="updated: 2024-02-30\n"),
+            "plugins/p/skills/alias/SKILL.md": skill_md("alias", extra="x: &a [*a]\n"),
+            "plugins/p/skills/dots/SKILL.md": skill_md("dots", extra="n: " + "1" * 5000 + "\n"),
+            ".skillport/access.json": '{"editors": [' + "7" * 5000 + "]}",
+        },
+    )
+    (root / os.fsdecode(b"plugins/p/skills/dated/bad\xff.txt")).write_bytes(b"x")
+    (root / "plugins/p/skills/dated/d").mkdir()
+    for name in "abc":
+        os.symlink(".", root / f"plugins/p/skills/dated/d/{name}")
+    return root
+
+
+def test_validate_reports_hostile_content_and_never_crashes(tmp_path: Path, capsys):
+    """Issue 9 #2/#10: every problem in the tree is a finding; validate exits 1, no traceback."""
+    code, out, err = run(capsys, str(_hostile_tree(tmp_path)))
+    assert code == 1 and err == ""
+    for expected in ("longer than 64 digits", "nests deeper than", "not a valid date", "alias"):
+        assert expected in out, expected
+    assert "bad\\xff.txt" in out
+    assert ".skillport/access.json" in out
+
+
+def test_validate_json_report_of_a_hostile_tree_is_valid_utf8_json(tmp_path: Path, capsys):
+    code, out, _ = run(capsys, str(_hostile_tree(tmp_path)), "--json")
+    report = json.loads(out.encode("utf-8"))
+    assert code == 1 and report["findings"]
