@@ -291,7 +291,7 @@ def test_a_skill_folder_that_is_a_symlink_is_not_served(tmp_path):
     os.symlink("secret", root / "a/skills/peek")
     cat = load_catalog(DirectoryTree(root))
     assert set(cat.skills) == {"secret"}
-    assert any("skill folder is a symlink" in m for m in messages(cat, "error"))
+    assert any("only a real folder can hold a skill" in m for m in messages(cat, "error"))
 
 
 def test_a_skill_md_linked_from_another_skill_makes_no_skill(tmp_path):

@@ -6,31 +6,26 @@ surface sees the same library:
 * ``.claude-plugin/marketplace.json`` lists the *published* plugins ("groups"); folders
   under the plugin root (``metadata.pluginRoot``, default ``plugins/``) that no entry
   points at are *unpublished* groups.
-* A plugin's skills are ``skills/<dir>/SKILL.md`` one level deep; a ``SKILL.md`` directly
-  in ``skills/`` makes that folder one skill; paths named by ``skills`` in the entry or in
-  ``plugin.json`` add to the default (an entry whose source is the marketplace root and
-  that names ``skills`` loads only those); a plugin with a root ``SKILL.md`` and no
-  ``skills/`` is a single skill.
+* A plugin's skills are found as :mod:`.skills` says; a skill's files are its own folder
+  only (:mod:`.files`).
 * A plugin Claude Code would refuse (bad manifest, conflicting manifests under
   ``strict: false``, missing folder, ``..`` in the source) serves no skills.
 
-Nothing here raises on bad input: every problem becomes a :class:`Finding`.
+Loading runs in two phases: first every plugin and skill folder is found, then each
+skill is read, so a skill's files can stop at every other skill's and plugin's folder
+(which matters for a skill at the marketplace root). Nothing here raises on bad input:
+every problem becomes a :class:`Finding`, and every read is bounded (:mod:`.limits`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..names import name_problem
 from . import semver
 from .catalog import Catalog
-from .data import DataError, parse_json
 from .files import SkillFiles
-from .frontmatter import parse_skill_md
 from .layout import (
     DEFAULT_PLUGIN_ROOT,
     MARKETPLACE_FILE,
@@ -43,13 +38,13 @@ from .manifests import (
     COMPONENT_KEYS,
     REMOTE_SOURCES,
     manifest_problems,
-    path_list,
     resolve_source,
     str_or_none,
     str_tuple,
 )
-from .model import SURFACES, Finding, Plugin, Skill, SkillFile
-from .tree import Entry, EntryKind, Tree, UnsafePathError, join, name_is_servable, shown
+from .model import SURFACES, Plugin, Skill
+from .skills import SkillReader
+from .tree import EntryKind, Tree, UnsafePathError, join, name_is_servable
 
 __all__ = [
     "DEFAULT_PLUGIN_ROOT",
@@ -61,7 +56,6 @@ __all__ = [
     "manifest_problems",
     "resolve_source",
 ]
-_NAME_KEY = re.compile(r'"name"\s*:\s*("(?:[^"\\]|\\.)*")')
 
 
 @dataclass(slots=True)
@@ -72,105 +66,12 @@ class _Group:
     skill_dirs: list[tuple[str, bool]] = field(default_factory=list)
 
 
-class _Loader:
+class _Loader(SkillReader):
     def __init__(self, tree: Tree, limits: Limits) -> None:
-        self.tree = tree
-        self.limits = limits
-        self.findings: list[Finding] = []
+        super().__init__(tree, limits)
         self.skills: dict[str, Skill] = {}
-        self.marketplace_text = ""
-        self._entry_lines: dict[str, int] | None = None
-        self._listings: dict[str, list[Entry]] = {}
-        self._entries = 0
-
-    # -- findings -------------------------------------------------------------------------
-
-    def report(self, level: str, file: str, message: str, line: int | None = None) -> None:
-        self.findings.append(Finding(level, shown(file), line, shown(message)))
-
-    def error(self, file: str, message: str, line: int | None = None) -> None:
-        self.report("error", file, message, line)
-
-    def warn(self, file: str, message: str, line: int | None = None) -> None:
-        self.report("warning", file, message, line)
-
-    def entry_line(self, name: object) -> int | None:
-        """Line of a plugin entry in marketplace.json, found by its name."""
-        if not isinstance(name, str):
-            return None
-        if self._entry_lines is None:
-            # One pass over the file: a search per entry would be quadratic.
-            self._entry_lines = {}
-            text = self.marketplace_text
-            line, pos = 1, 0
-            for m in _NAME_KEY.finditer(text):
-                line += text.count("\n", pos, m.start())
-                pos = m.start()
-                try:
-                    value = json.loads(m.group(1))
-                except ValueError:
-                    continue
-                self._entry_lines.setdefault(value, line)
-        return self._entry_lines.get(name)
-
-    def key_line(self, key: str) -> int | None:
-        m = re.search(r'"' + re.escape(key) + r'"\s*:', self.marketplace_text)
-        return self.marketplace_text.count("\n", 0, m.start()) + 1 if m else None
-
-    # -- reading --------------------------------------------------------------------------
-
-    def list_dir(self, path: str) -> list[Entry]:
-        """A directory's entries, counted against ``Limits.max_entries``; [] past it."""
-        listing = self._listings.pop(path, None)
-        if listing is not None:
-            return listing
-        if self._entries > self.limits.max_entries:
-            return []
-        try:
-            listing = self.tree.list_dir(path)
-        except OSError:
-            return []
-        self._entries += len(listing)
-        if self._entries > self.limits.max_entries:
-            self.error(
-                path,
-                f"the marketplace has more than {self.limits.max_entries} files and folders; "
-                "the rest is not loaded",
-            )
-            return []
-        return listing
-
-    def kind(self, path: str) -> EntryKind | None:
-        try:
-            return self.tree.kind(path)
-        except (OSError, UnsafePathError):
-            return None
-
-    def read(self, path: str, limit: int) -> bytes | None:
-        """A file's bytes within ``limit``; a finding and ``None`` otherwise."""
-        try:
-            size = self.tree.size(path)
-            if size > limit:
-                self.error(path, f"is {size} bytes; the limit is {limit}")
-                return None
-            return self.tree.read_bytes(path)
-        except OSError:
-            self.error(path, "cannot be read (it is not a regular file inside the marketplace)")
-            return None
-
-    def read_json(self, path: str) -> tuple[Any, str] | None:
-        """Parse a JSON file; a finding and ``None`` when it cannot be read."""
-        raw = self.read(path, self.limits.max_manifest_bytes)
-        if raw is None:
-            return None
-        try:
-            return parse_json(raw, self.limits)
-        except DataError as exc:
-            self.error(path, exc.message, exc.line)
-            return None
 
     # -- marketplace ----------------------------------------------------------------------
-
     def load(self) -> Catalog:
         marketplace = self.read_marketplace()
         self.check_marketplace(marketplace)
@@ -466,116 +367,6 @@ class _Loader:
             manifest,
             tuple(found),
         )
-
-    def skill_dirs(
-        self, plugin: str, entry: dict[str, Any], manifest: dict[str, Any]
-    ) -> list[tuple[str, bool]]:
-        """Folders holding a SKILL.md, each with whether it was named directly."""
-        extra = [*path_list(entry.get("skills")), *path_list(manifest.get("skills"))]
-        roots: list[str] = []
-        default = join(plugin, "skills")
-        only_listed = plugin == "" and bool(path_list(entry.get("skills")))
-        if not only_listed and self.kind(default) is EntryKind.DIR:
-            roots.append(default)
-        for rel in extra:
-            try:
-                folder = join(plugin, rel)
-            except UnsafePathError as exc:
-                self.error(MARKETPLACE_FILE, f"skills path {rel!r}: {exc}")
-                continue
-            if self.kind(folder) is not EntryKind.DIR:
-                self.warn(folder or ".", f"skills path {rel!r} of {plugin or '.'} is not a folder")
-                continue
-            roots.append(folder)
-        result: dict[str, bool] = {}
-        for folder in roots:
-            if self.kind(join(folder, SKILL_FILE)) is EntryKind.FILE:
-                result.setdefault(folder, True)
-                continue
-            for item in self.list_dir(folder):
-                child = f"{folder}/{item.name}"
-                if item.kind is EntryKind.DIR and name_is_servable(item.name):
-                    listing = self.list_dir(child)
-                    if any(e.name == SKILL_FILE and e.kind is EntryKind.FILE for e in listing):
-                        self._listings[child] = listing  # reused by the files walk
-                        result.setdefault(child, False)
-                elif item.kind is EntryKind.ESCAPE:
-                    self.warn(child, "is a symlink pointing outside the marketplace; ignored")
-                elif item.kind is EntryKind.DIR:
-                    self.warn(child, "has a name that cannot be served; ignored")
-        if not roots and self.kind(join(plugin, SKILL_FILE)) is EntryKind.FILE:
-            result.setdefault(plugin, True)
-        return [(folder, direct) for folder, direct in result.items() if self.real(folder)]
-
-    def real(self, folder: str) -> bool:
-        """Whether a skill folder is a real folder, not reached through a symlink (a
-        linked folder would serve another skill's files under this skill's name)."""
-        try:
-            real = self.tree.resolve(folder)
-        except (OSError, UnsafePathError):
-            real = None
-        if real == folder:
-            return True
-        self.error(
-            join(folder, SKILL_FILE),
-            f"the skill folder is a symlink (to {real or 'nowhere'}); only a real folder "
-            "can be a skill: not served",
-        )
-        return False
-
-    def load_skill(
-        self, folder: str, direct: bool, plugin: str, walker: SkillFiles
-    ) -> dict[str, Any] | None:
-        md_path = join(folder, SKILL_FILE)
-        files = walker.files(folder)
-        md = next((f for f in files if f.path == SKILL_FILE), None)
-        if md is None:
-            self.error(md_path, "is not a file of this skill (see above); not served")
-            return None
-        raw = self.read(md_path, self.limits.max_skill_md_bytes)
-        if raw is None:
-            return None
-        doc = parse_skill_md(raw, self.limits)
-        for problem in doc.problems:
-            self.report(problem.level, md_path, problem.message, problem.line)
-        folder_name = folder.rsplit("/", 1)[-1] if folder else plugin
-        name = doc.name if direct and doc.name else folder_name
-        if doc.name and doc.name != folder_name:
-            self.warn(
-                md_path,
-                f"front matter name {doc.name!r:.80} differs from the folder name "
-                f"{folder_name!r}; the skill is served as {name!r:.80}",
-                _first_line(doc, "name"),
-            )
-        why = name_problem(name)
-        if why is not None:
-            self.error(md_path, f"skill name {name!r:.80} is not usable ({why}): not served")
-            return None
-        return {
-            "name": name,
-            "path": folder,
-            "description": doc.description,
-            "front_matter": doc.data,
-            "body": doc.body,
-            "files": files,
-        }
-
-    def content_version(self, drafts: list[dict[str, Any]]) -> str:
-        """A stable version for a plugin that declares none: a hash of its skills' content."""
-        digest = hashlib.sha256()
-        for draft in sorted(drafts, key=lambda d: d["path"]):
-            f: SkillFile
-            for f in draft["files"]:
-                digest.update(f"{draft['name']}/{f.path}\0{f.size}\0".encode())
-                try:
-                    digest.update(self.tree.read_bytes(join(draft["path"], f.path)))
-                except OSError:
-                    digest.update(b"\0unreadable")
-        return f"0.0.0+{digest.hexdigest()[:12]}"
-
-
-def _first_line(doc: Any, key: str) -> int | None:
-    return 2 if key in doc.data else None
 
 
 def load_catalog(tree: Tree, limits: Limits | None = None) -> Catalog:
