@@ -17,6 +17,7 @@ from conftest import marketplace, messages, skill_md, write_tree
 
 from skillport_connector.access import AccessPolicy
 from skillport_connector.catalog import Limits, load_catalog
+from skillport_connector.catalog.files import TooManyEntries, entries_under
 from skillport_connector.catalog.semver import InvalidVersion, Version, is_newer
 from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
 from skillport_connector.sources.tree import DirectoryTree, EntryKind, MemoryTree
@@ -379,3 +380,38 @@ def test_a_folder_name_that_is_not_a_skill_name_is_not_served(load):
         }
     )
     assert cat.skills == {}
+
+
+def test_entries_under_a_folder_do_not_follow_folder_links(tmp_path):
+    """Issue 9 #3: deleting a skill with a `self -> .` link inside walked forever."""
+    root = write_tree(tmp_path, {"s/SKILL.md": "x", "s/d/f.txt": "y"})
+    os.symlink(".", root / "s/self")
+    os.symlink("../s", root / "s/d/up")
+    paths = entries_under(DirectoryTree(root), "s", max_entries=100)
+    assert paths == ["s/SKILL.md", "s/d/f.txt", "s/d/up", "s/self"]
+
+
+def test_entries_under_a_huge_folder_stop_at_the_budget(tmp_path):
+    root = write_tree(tmp_path, {f"s/f{i}": "x" for i in range(30)})
+    with pytest.raises(TooManyEntries):
+        entries_under(DirectoryTree(root), "s", max_entries=10)
+
+
+def test_a_git_snapshot_with_hostile_names_and_links_loads_with_findings(tmp_path):
+    root = write_tree(
+        tmp_path / "r",
+        {
+            MP: marketplace({"name": "a", "source": "./a"}),
+            "a/skills/one/SKILL.md": skill_md("one"),
+            "a/skills/secret/SKILL.md": skill_md("secret"),
+        },
+    )
+    (root / os.fsdecode(b"a/skills/one/bad\xff.txt")).write_bytes(b"x")
+    os.symlink("../secret/SKILL.md", root / "a/skills/one/peek")
+    os.symlink(".", root / "a/skills/one/self")
+    tree = _git_tree(root)
+    cat = load_catalog(tree)
+    assert [f.path for f in cat.skill("one").files] == ["SKILL.md"]
+    assert len(messages(cat, "warning")) == 3
+    encodes(cat)
+    tree.close()

@@ -9,7 +9,7 @@ of a skill), :mod:`.frontmatter` (SKILL.md), :mod:`.loader` (putting it together
 """
 
 from .catalog import Catalog
-from .files import belongs_to
+from .files import TooManyEntries, belongs_to, entries_under
 from .layout import (
     ACCESS_FILE,
     DEFAULT_PLUGIN_ROOT,
@@ -38,7 +38,9 @@ __all__ = [
     "PluginRoot",
     "Skill",
     "SkillFile",
+    "TooManyEntries",
     "belongs_to",
+    "entries_under",
     "load_catalog",
     "matches_surface",
     "plugin_root",

@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection
 from .layout import is_machinery
 from .limits import Limits
 from .model import SkillFile
-from .tree import Entry, EntryKind, is_within, name_is_servable, shown
+from .tree import Entry, EntryKind, Tree, is_within, name_is_servable, shown
 
 #: (level, file, message) of a finding.
 Report = Callable[[str, str, str], None]
@@ -113,6 +113,37 @@ class SkillFiles:
 
     def warn(self, path: str, message: str) -> None:
         self.report("warning", path, f"{message}; not served")
+
+
+class TooManyEntries(Exception):
+    """A folder holds more entries than a walk may visit."""
+
+
+def entries_under(tree: Tree, folder: str, max_entries: int) -> list[str]:
+    """Every entry under ``folder`` that is not a real folder (files, symlinks of any
+    kind, names that cannot be served, anything else), as tree paths, sorted: what
+    deleting the folder must remove. Symlinked folders are entries, never descended into,
+    so the walk is linear in the real entries; past ``max_entries`` it raises
+    :class:`TooManyEntries`. Blocking I/O: call it off the event loop."""
+    found: list[str] = []
+    seen = 0
+    stack = [folder]
+    while stack:
+        here = stack.pop()
+        try:
+            listing = tree.list_dir(here)
+        except OSError:
+            continue
+        seen += len(listing)
+        if seen > max_entries:
+            raise TooManyEntries(f"{shown(folder) or '.'} holds more than {max_entries} entries")
+        for item in listing:
+            path = f"{here}/{item.name}" if here else item.name
+            if item.kind is EntryKind.DIR and item.target is None:
+                stack.append(path)
+            else:
+                found.append(path)
+    return sorted(found)
 
 
 def _sorted(files: list[SkillFile]) -> tuple[SkillFile, ...]:
