@@ -343,3 +343,41 @@ def test_tokens_are_stored_only_as_hashes(server, tmp_path):
     keys = [row[0] for row in sqlite3.connect(tmp_path / "s.db").execute("SELECT key FROM kv")]
     for secret in (issued["access_token"], issued["refresh_token"]):
         assert not any(secret in k or secret[5:] in k for k in keys)
+
+
+def test_records_written_by_the_previous_version_still_read(server):
+    """Clients, grants and sign-ins already in a store survive the upgrade."""
+    from skillport_connector.store import keys
+
+    old_client = {
+        "client_id": "spc_old",
+        "client_name": "Claude",
+        "redirect_uris": [REDIRECT],
+        "token_endpoint_auth_method": "none",
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "client_id_issued_at": 1_700_000_000,
+    }
+    server.store.put(keys.OAUTH_CLIENT + "spc_old", old_client)
+    assert server.client("spc_old").redirect_uris == (REDIRECT,)
+    old_grant = {
+        "user": {"id": "local:a@b.c", "email": "a@b.c", "name": "a", "provider": "local"},
+        "client_id": "spc_old",
+        "resource": RESOURCE,
+        "scope": "skills",
+        "family": "fam",
+    }
+    server.store.put(keys.OAUTH_FAMILY + "fam", {"revoked": False})
+    server.store.put(keys.hashed(keys.OAUTH_ACCESS, "spat_old"), old_grant)
+    grant = server.validate("spat_old", RESOURCE)
+    assert grant is not None and grant.identity.id == "local:a@b.c"
+    assert grant.identity.verified_domains == ()  # verified again at the next sign-in
+
+
+def test_a_malformed_stored_record_reads_as_absent(server):
+    from skillport_connector.store import keys
+
+    server.store.put(keys.OAUTH_CLIENT + "spc_bad", {"client_id": "spc_bad"})
+    assert server.client("spc_bad") is None
+    with pytest.raises(InvalidClient):
+        server.authenticate_client("spc_bad", None)
