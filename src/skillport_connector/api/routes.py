@@ -432,7 +432,7 @@ def build_api(services: Services) -> ApiRouter:
 
     @api.get("/api/whoami", tags=["account"], summary="The signed-in user", ok=schemas.WhoAmI)
     async def whoami(request: Request) -> Response:
-        return _json(authenticate(request).as_dict())
+        return _json(authenticate(request).whoami())
 
     @api.get(
         "/api/debug/plugins",

@@ -255,7 +255,7 @@ def _classic_tools(mcp: FastMCP, services: Any, view: Any) -> None:
     @mcp.tool(description="Who you are signed in as.")
     def whoami() -> dict[str, Any]:
         who, _, _ = view()
-        return who.as_dict()
+        return who.whoami()
 
 
 def allowed_hosts(base_url: str, host: str, port: int) -> list[str]:
