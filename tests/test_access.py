@@ -246,3 +246,18 @@ def test_a_malformed_access_json_in_the_repo_closes_everything_and_shows_in_heal
         assert health["access"]["ok"] is False and "not valid JSON" in health["access"]["error"]
     finally:
         reset(world)
+
+
+def test_a_domain_rule_matches_only_a_verified_domain():
+    """Issue 9 #11: an e-mail address the identity provider did not verify matches no
+    ``domain:`` rule, for reading as for writing."""
+    policy = AccessPolicy.parse(
+        {"defaults": {"read": "domain:example.com", "write": "domain:example.com"}}
+    )
+    unverified = Identity(id="oidc:1", email="eve@example.com", name="eve")
+    verified = Identity(
+        id="oidc:2", email="kim@example.com", name="kim", verified_domains=("example.com",)
+    )
+    doc = skill("s", "g")
+    assert not policy.can_read(unverified, doc) and not policy.can_write(unverified, doc)
+    assert policy.can_read(verified, doc) and policy.can_write(verified, doc)
