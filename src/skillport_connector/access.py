@@ -28,11 +28,12 @@ from .auth import Identity
 from .catalog import Catalog, Finding, Skill
 from .catalog.data import DataError, parse_json
 from .catalog.layout import ACCESS_FILE
+from .catalog.limits import DEFAULT_LIMITS
 from .catalog.tree import Tree
 
 __all__ = ["ACCESS_FILE", "AccessPolicy", "PolicyError", "Rule"]
 #: Larger than any real policy; a bigger file is refused (deny-all), not read.
-MAX_ACCESS_BYTES = 1024 * 1024
+MAX_ACCESS_BYTES = DEFAULT_LIMITS.max_manifest_bytes
 
 
 class PolicyError(ValueError):

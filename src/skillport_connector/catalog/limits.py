@@ -14,6 +14,7 @@ class Limits:
     """Bounds that keep a hostile or accidental tree from exhausting the server."""
 
     max_file_bytes: int = 10 * 1024 * 1024
+    #: marketplace.json, plugin.json and .skillport/access.json.
     max_manifest_bytes: int = 1024 * 1024
     max_skill_md_bytes: int = 1024 * 1024
     max_files_per_skill: int = 2000
@@ -27,6 +28,8 @@ class Limits:
     max_int_digits: int = 64
     #: Values (scalars, lists, maps) in one SKILL.md front matter.
     max_yaml_nodes: int = 10_000
+    #: Characters of a version string (longer text is not taken for a version).
+    max_version_chars: int = 256
 
 
 DEFAULT_LIMITS = Limits()

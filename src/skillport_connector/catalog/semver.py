@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import total_ordering
 
+from .limits import DEFAULT_LIMITS
+
 _SEMVER = re.compile(
     r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
@@ -19,7 +21,7 @@ _SEMVER = re.compile(
 
 
 #: Longer text is not taken for a version (and a 5,000-digit part would not fit an int).
-MAX_VERSION_LENGTH = 256
+MAX_VERSION_LENGTH = DEFAULT_LIMITS.max_version_chars
 
 
 class InvalidVersion(ValueError):
