@@ -615,3 +615,10 @@ def test_malformed_skill_md_is_reported_with_its_line_and_hides_nothing_else(loa
     assert err.line == 3
     assert "not valid YAML" in err.message
     assert cat.skill("good") is not None
+
+
+def test_the_plugin_root_is_read_once_for_every_caller(load):
+    cat = load({MP: marketplace(metadata={"pluginRoot": "./groups/"})})
+    assert cat.plugin_root.declared == "groups" and cat.plugin_root.folder == "groups"
+    plain = load({MP: marketplace()})
+    assert plain.plugin_root.declared is None and plain.plugin_root.folder == "plugins"

@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .files import belongs_to
+from .layout import PluginRoot, plugin_root
 from .model import Finding, Plugin, Skill
 from .search import Hit, SearchIndex
 from .tree import Tree, UnsafePathError, clean_path
@@ -47,6 +48,11 @@ class Catalog:
     def name(self) -> str | None:
         value = self.marketplace.get("name")
         return value if isinstance(value, str) else None
+
+    @cached_property
+    def plugin_root(self) -> PluginRoot:
+        """``metadata.pluginRoot``, read by the one rule in :mod:`.layout`."""
+        return plugin_root(self.marketplace)
 
     @property
     def errors(self) -> tuple[Finding, ...]:
