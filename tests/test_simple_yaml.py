@@ -6,6 +6,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from skillport_connector.catalog.data import DataError, load_yaml
 from skillport_connector.catalog.frontmatter import simple_yaml
 
 TRICKY = "aZ09 -_:#'\"\\|>{}[],&*!%@`?~.\t\u00e9\u2603\U0001f600\x85\u2028"
@@ -64,3 +65,20 @@ def test_fast_path_declines_what_it_does_not_understand():
     assert simple_yaml(["flag: yes"]) is None
     assert simple_yaml(["tools: [a, b]"]) is None
     assert simple_yaml(["text: |", "  a", "", "  b"]) is None
+
+
+@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(line, max_size=6))
+def test_fast_path_agrees_with_the_bounded_loader(lines):
+    """The bounded loader (``catalog/data.py``) is what the slow path uses now: where the
+    fast path answers, both give the same plain data."""
+    fast = simple_yaml(lines)
+    if fast is None:
+        return
+    try:
+        slow, _ = load_yaml("\n".join(lines))
+    except (yaml.YAMLError, DataError):
+        slow = "error"
+    if slow is None and fast == {}:
+        return
+    assert fast == slow, lines
