@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import tempfile
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,7 +25,7 @@ from skillport_connector.catalog.frontmatter import parse_skill_md
 from skillport_connector.catalog.semver import InvalidVersion, Version, is_newer
 from skillport_connector.install import is_binary
 from skillport_connector.names import is_skill_name
-from skillport_connector.sources.tree import MemoryTree
+from skillport_connector.sources.tree import DirectoryTree, MemoryTree
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -125,3 +128,41 @@ def test_semver_raises_only_invalid_version_on_hostile_versions(a, b):
     with contextlib.suppress(InvalidVersion):
         Version.parse(a)
     assert isinstance(is_newer(a, b), bool)
+
+
+link_targets = st.sampled_from([".", "..", "../..", "d", "d/e", "../one", "x", "l0", "l1", "l2"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "d/", "d/e/"]), link_targets), max_size=8))
+def test_any_symlink_graph_inside_a_skill_is_walked_in_linear_time(links):
+    """Issue 9 #3: whatever links a skill holds (farms, chains, cycles), the loader lists
+    each real folder at most once and serves only real files of the skill."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        skill = root / "a/skills/one"
+        (skill / "d/e").mkdir(parents=True)
+        (skill / "SKILL.md").write_text("---\nname: one\ndescription: d\n---\n")
+        (skill / "d/e/f.txt").write_text("f")
+        (root / ".claude-plugin").mkdir()
+        (root / ".claude-plugin/marketplace.json").write_text(
+            json.dumps(
+                {"name": "m", "owner": {"name": "o"}, "plugins": [{"name": "a", "source": "./a"}]}
+            )
+        )
+        for i, (where, target) in enumerate(links):
+            with contextlib.suppress(FileExistsError):
+                os.symlink(target, skill / where / f"l{i}")
+        listings = 0
+
+        class Counting(DirectoryTree):
+            def list_dir(self, path):
+                nonlocal listings
+                listings += 1
+                return super().list_dir(path)
+
+        catalog = load_catalog(Counting(root))
+        assert listings <= 8  # root, a/skills, one, d, d/e, plugins … never per link path
+        files = {f.path for f in catalog.skill("one").files}
+        assert {"SKILL.md", "d/e/f.txt"} <= files
+        assert all(p.count("/") <= 3 for p in files)
