@@ -415,3 +415,13 @@ def test_a_git_snapshot_with_hostile_names_and_links_loads_with_findings(tmp_pat
     assert len(messages(cat, "warning")) == 3
     encodes(cat)
     tree.close()
+
+
+def test_bounded_parsers_refuse_oversized_input_before_parsing():
+    from skillport_connector.catalog.data import DataError, load_yaml, parse_json
+
+    small = Limits(max_manifest_bytes=10, max_skill_md_bytes=10)
+    with pytest.raises(DataError, match="the limit is 10"):
+        parse_json(b'{"a": "0123456789"}', small)
+    with pytest.raises(DataError, match="longer than 10"):
+        load_yaml("a: 0123456789", small)

@@ -49,6 +49,8 @@ class DataError(ValueError):
 
 def parse_json(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, str]:
     """Decode and parse a JSON file; returns the value and the text. Raises only DataError."""
+    if len(raw) > limits.max_manifest_bytes:
+        raise DataError(f"is {len(raw)} bytes; the limit is {limits.max_manifest_bytes}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -198,6 +200,8 @@ def load_yaml(text: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, list[tup
     Raises ``yaml.YAMLError`` for what is not YAML and :class:`DataError` for YAML that is
     not plain, bounded data; lines are 1-based in ``text``.
     """
+    if len(text) > limits.max_skill_md_bytes:
+        raise DataError(f"is longer than {limits.max_skill_md_bytes} characters")
     builder = _Builder(limits)
     for event in yaml.parse(text, Loader=_YamlLoader):
         builder.event(event)

@@ -17,11 +17,11 @@ from collections.abc import Callable, Collection
 
 from .layout import is_machinery
 from .limits import Limits
-from .model import SkillFile
+from .model import Level, SkillFile
 from .tree import Entry, EntryKind, Tree, is_within, name_is_servable, shown
 
 #: (level, file, message) of a finding.
-Report = Callable[[str, str, str], None]
+Report = Callable[[Level, str, str], None]
 
 
 def belongs_to(skill_folder: str, path: str, boundaries: Collection[str]) -> bool:

@@ -17,6 +17,7 @@ import yaml
 from ..names import MAX_NAME_LENGTH, is_skill_name
 from .data import DataError, load_yaml
 from .limits import DEFAULT_LIMITS, Limits
+from .model import Level
 
 _FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 DESCRIPTION_MAX = 1024
@@ -25,7 +26,7 @@ COMPATIBILITY_MAX = 500
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    level: str  # "error" | "warning"
+    level: Level
     line: int | None
     message: str
 

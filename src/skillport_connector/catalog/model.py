@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
+
+#: How bad a finding is: an error means something is not served as written.
+Level = Literal["error", "warning"]
 
 SURFACES: Mapping[str, str] = MappingProxyType(
     {
@@ -22,7 +25,7 @@ FILTER_SURFACES = ("CC", "CD", "CAI")
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    level: str  # "error" | "warning"
+    level: Level
     file: str  # relative to the marketplace root; "" for the marketplace as a whole
     line: int | None
     message: str

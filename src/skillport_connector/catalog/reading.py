@@ -9,7 +9,7 @@ from typing import Any
 
 from .data import DataError, parse_json
 from .limits import Limits
-from .model import Finding
+from .model import Finding, Level
 from .tree import Entry, EntryKind, Tree, UnsafePathError, shown
 
 _NAME_KEY = re.compile(r'"name"\s*:\s*("(?:[^"\\]|\\.)*")')
@@ -29,7 +29,7 @@ class RepoReader:
 
     # -- findings -------------------------------------------------------------------------
 
-    def report(self, level: str, file: str, message: str, line: int | None = None) -> None:
+    def report(self, level: Level, file: str, message: str, line: int | None = None) -> None:
         self.findings.append(Finding(level, shown(file), line, shown(message)))
 
     def error(self, file: str, message: str, line: int | None = None) -> None:
