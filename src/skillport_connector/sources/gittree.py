@@ -1,0 +1,190 @@
+"""A read-only :class:`~skillport_connector.catalog.tree.Tree` over one git commit, read
+straight from objects (nothing is checked out)."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import subprocess
+import threading
+import weakref
+from typing import TYPE_CHECKING
+
+from ..catalog.tree import Entry, EntryKind, clean_path
+
+if TYPE_CHECKING:
+    from .gitrepo import GitRepo
+
+#: Links followed in a row before a path is taken for a loop (Linux's own limit).
+MAX_LINK_HOPS = 40
+
+
+class GitTree:
+    """A read-only :class:`~skillport_connector.sources.tree.Tree` over one commit.
+
+    The whole listing comes from one ``git ls-tree -r``; file contents stream through one
+    long-lived ``git cat-file --batch``. Symlinks are blobs holding a target path: they are
+    followed only while the target stays inside the tree.
+    """
+
+    def __init__(self, repo: GitRepo, commit: str) -> None:
+        self.repo = repo
+        self.commit = commit
+        self._files: dict[str, tuple[str, str, int]] = {}  # path -> (mode, sha, size)
+        self._children: dict[str, dict[str, str]] = {"": {}}  # dir -> {name: kind}
+        out = repo.run("ls-tree", "-r", "-t", "-l", "-z", "--full-tree", commit)
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            meta, _, raw_path = record.partition(b"\t")
+            mode, kind, sha, size = meta.decode().split()
+            path = raw_path.decode("utf-8", "surrogateescape")
+            parent, _, name = path.rpartition("/")
+            if kind == "tree":
+                self._children.setdefault(path, {})
+                self._children.setdefault(parent, {})[name] = "dir"
+            else:
+                self._files[path] = (mode, sha, int(size) if size.isdigit() else 0)
+                self._children.setdefault(parent, {})[name] = (
+                    "link" if mode == "120000" else "file" if kind == "blob" else "other"
+                )
+        self._links: dict[str, str | None] = {}  # link path -> what it resolves to
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._finalizer = weakref.finalize(self, _close_proc, [None])
+
+    def __repr__(self) -> str:
+        return f"GitTree({self.commit[:12]})"
+
+    # -- resolution -----------------------------------------------------------------------
+
+    def _resolve(self, path: str, chain: frozenset[str] = frozenset()) -> str | None:
+        """The real in-tree path behind ``path`` after following symlinks, or None.
+
+        Each link is resolved once (memoised), so a chain or a farm of links costs one
+        step per link, not one per path through them; a loop resolves to None.
+        """
+        cur = ""
+        for part in path.split("/") if path else []:
+            candidate = f"{cur}/{part}" if cur else part
+            entry = self._files.get(candidate)
+            if entry is not None and entry[0] == "120000":
+                if candidate not in self._links:
+                    if candidate in chain or len(chain) >= MAX_LINK_HOPS:
+                        return None  # a loop, or a chain too long to be anything else
+                    self._links[candidate] = self._follow(candidate, entry[1], chain)
+                resolved = self._links[candidate]
+                if resolved is None:
+                    return None
+                cur = resolved
+            elif candidate in self._files or candidate in self._children:
+                cur = candidate
+            else:
+                return None
+        return cur
+
+    def _follow(self, link: str, sha: str, chain: frozenset[str]) -> str | None:
+        target = self._read_blob(sha).decode("utf-8", "surrogateescape")
+        if target.startswith("/"):
+            return None
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(link), target))
+        if joined == ".." or joined.startswith("../"):
+            return None
+        return self._resolve("" if joined == "." else joined, chain | {link})
+
+    def resolve(self, path: str) -> str | None:
+        return self._resolve(clean_path(path))
+
+    def _kind_of_real(self, real: str) -> EntryKind:
+        if real in self._children:
+            return EntryKind.DIR
+        mode = self._files[real][0]
+        return EntryKind.FILE if mode in ("100644", "100755") else EntryKind.OTHER
+
+    def kind(self, path: str) -> EntryKind | None:
+        rel = clean_path(path)
+        real = self._resolve(rel)
+        if real is not None:
+            return self._kind_of_real(real)
+        parent, _, name = rel.rpartition("/")
+        return EntryKind.ESCAPE if self._children.get(parent, {}).get(name) == "link" else None
+
+    def list_dir(self, path: str) -> list[Entry]:
+        real = self._resolve(clean_path(path))
+        if real is None or real not in self._children:
+            raise NotADirectoryError(path or ".")
+        entries = []
+        for name, kind in sorted(self._children[real].items()):
+            child = f"{real}/{name}" if real else name
+            if kind == "dir":
+                entries.append(Entry(name, EntryKind.DIR))
+            elif kind == "file":
+                mode, _, size = self._files[child]
+                entries.append(
+                    Entry(name, EntryKind.FILE if mode != "160000" else EntryKind.OTHER, size)
+                )
+            elif kind == "link":
+                target = self._resolve(child)
+                if target is None:
+                    entries.append(Entry(name, EntryKind.ESCAPE))
+                else:
+                    k = self._kind_of_real(target)
+                    size = self._files[target][2] if k is EntryKind.FILE else 0
+                    entries.append(Entry(name, k, size, target))
+            else:
+                entries.append(Entry(name, EntryKind.OTHER))
+        return entries
+
+    def size(self, path: str) -> int:
+        real = self._resolve(clean_path(path))
+        if real is None or self._kind_of_real(real) is not EntryKind.FILE:
+            raise FileNotFoundError(path)
+        return self._files[real][2]
+
+    def read_bytes(self, path: str) -> bytes:
+        real = self._resolve(clean_path(path))
+        if real is None or self._kind_of_real(real) is not EntryKind.FILE:
+            raise FileNotFoundError(path)
+        return self._read_blob(self._files[real][1])
+
+    def files(self) -> list[str]:
+        return sorted(p for p, (mode, _, _) in self._files.items() if mode != "120000")
+
+    # -- blobs ----------------------------------------------------------------------------
+
+    def _read_blob(self, sha: str) -> bytes:
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                self._proc = subprocess.Popen(
+                    ["git", "cat-file", "--batch"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env={**os.environ, "GIT_DIR": str(self.repo.git_dir)},
+                )
+                self._finalizer.detach()
+                self._finalizer = weakref.finalize(self, _close_proc, [self._proc])
+            assert self._proc.stdin is not None and self._proc.stdout is not None
+            self._proc.stdin.write(sha.encode() + b"\n")
+            self._proc.stdin.flush()
+            header = self._proc.stdout.readline().split()
+            if len(header) < 3:
+                raise FileNotFoundError(sha)
+            size = int(header[2])
+            data = self._proc.stdout.read(size)
+            self._proc.stdout.read(1)  # trailing newline
+            return data
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def _close_proc(holder: list[subprocess.Popen[bytes] | None]) -> None:
+    for proc in holder:
+        if proc is not None and proc.poll() is None:
+            try:
+                if proc.stdin:
+                    proc.stdin.close()
+                proc.wait(timeout=5)
+            except Exception:  # pragma: no cover - best effort at shutdown
+                proc.kill()
