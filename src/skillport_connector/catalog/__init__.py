@@ -5,7 +5,10 @@ the sources that implement it.
 Where each rule lives: :mod:`.tree` (the Tree protocol and path rules), :mod:`.layout`
 (manifest paths, the plugin root), :mod:`.limits` (every bound), :mod:`.data` (bounded
 JSON and YAML), :mod:`.manifests` (Claude Code's manifest schema), :mod:`.files` (the files
-of a skill), :mod:`.frontmatter` (SKILL.md), :mod:`.loader` (putting it together).
+of a skill, and whether a path may be one), :mod:`.frontmatter` (SKILL.md), :mod:`.semver`
+(versions), and the loader's stages: :mod:`.reading` (bounded reads, findings),
+:mod:`.skills` (a plugin's skills), :mod:`.loader` (marketplace and plugins, two phases).
+The skill-name rule itself is :mod:`skillport_connector.names`.
 """
 
 from .catalog import Catalog
