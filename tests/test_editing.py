@@ -13,8 +13,7 @@ import httpx
 import pytest
 from conftest import skill_md
 from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer, git
-from serving import free_port, in_thread
-from starlette.testclient import TestClient
+from serving import client_for, free_port, in_thread
 
 from skillport_connector.app import create_app
 from skillport_connector.auth import Identity
@@ -71,7 +70,7 @@ def app(server, tmp_path):
 
 @pytest.fixture
 def client(app):
-    return TestClient(app)
+    return client_for(app)
 
 
 def auth(app, who: Identity) -> dict[str, str]:
@@ -370,7 +369,7 @@ def test_malformed_json_body_is_400(app, client):
 
 def test_push_with_a_read_only_token_fails_with_503_and_writes_nothing(server, tmp_path):
     app = make_app(server, tmp_path, write_token=None)
-    client = TestClient(app)
+    client = client_for(app)
     before = head(server)
     response = save(client, auth(app, ED), "changelog", {"notes.md": "n\n"})
     assert response.status_code == 503
@@ -393,7 +392,7 @@ def test_remote_down_during_a_save_is_503_and_nothing_changes(server, app, clien
 def test_plain_folder_marketplace_is_read_only(tmp_path):
     folder = shutil.copytree(demo_marketplace(), tmp_path / "plain")
     app = create_app(Settings(marketplace=folder, data_dir=tmp_path / "d", audit_log=""))
-    response = save(TestClient(app), auth(app, ED), "changelog", {"notes.md": "n"})
+    response = save(client_for(app), auth(app, ED), "changelog", {"notes.md": "n"})
     assert response.status_code == 503 and "read-only" in response.json()["message"]
 
 
@@ -444,7 +443,8 @@ def test_fifty_parallel_saves_from_ten_editors_lose_nothing(server, app, tmp_pat
             files = [{"path": f"notes/{i}.md", "content": f"note {i}\n"}]
         r = httpx.post(
             f"http://127.0.0.1:{port}/api/skills/{skill}",
-            headers={"Authorization": f"Bearer {tokens[i % 10]}"},
+            # The app's public address (the Host every route checks), served on a free port.
+            headers={"Authorization": f"Bearer {tokens[i % 10]}", "Host": "skills.test"},
             json={"files": files},
             timeout=120,
         )

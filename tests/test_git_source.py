@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import skill_md
 from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer
-from starlette.testclient import TestClient
+from serving import client_for
 
 from skillport_connector.app import create_app
 from skillport_connector.auth import Identity
@@ -147,7 +147,7 @@ def app(server, tmp_path):
 
 @pytest.fixture
 def client(app):
-    with TestClient(app) as c:
+    with client_for(app) as c:
         yield c
 
 
@@ -215,7 +215,7 @@ def test_webhooks_are_off_without_a_secret(server, tmp_path):
         git_read_token=READ_TOKEN,
         poll_interval=0,
     )
-    client = TestClient(create_app(settings))
+    client = client_for(create_app(settings))
     assert client.post("/webhooks/github", content=b"{}").status_code == 404
 
 
@@ -227,11 +227,11 @@ def test_refresh_query_fetches_a_new_commit(server, client, auth):
     assert "fresh" in {s["name"] for s in body["skills"]}
 
 
-def test_healthz_reports_the_commit_and_staleness(server, client):
-    assert client.get("/healthz").json()["upstream"]["commit"] == head(server)
+def test_healthz_reports_the_commit_and_staleness(server, client, auth):
+    assert client.get("/healthz", headers=auth).json()["upstream"]["commit"] == head(server)
     server.stop()
     client.app.state.services.source.check()
-    health = client.get("/healthz").json()
+    health = client.get("/healthz", headers=auth).json()
     assert health["upstream"]["stale"] is True
     assert health["status"] == "ok"  # still serving
 
@@ -266,10 +266,10 @@ def test_a_local_git_repository_path_works_as_a_source(tmp_path):
     git("init", "-q", "-b", "main", cwd=repo)
     git("add", "-A", cwd=repo)
     git("commit", "-q", "-m", "init", cwd=repo)
-    client = TestClient(
-        create_app(Settings(marketplace=repo, data_dir=tmp_path / "d", audit_log=""))
-    )
+    app = create_app(Settings(marketplace=repo, data_dir=tmp_path / "d", audit_log=""))
+    token = app.state.services.tokens.mint_api_token(Identity.local("ann@example.com"))
+    health = client_for(app).get("/healthz", headers={"Authorization": f"Bearer {token}"})
     assert (
-        client.get("/healthz").json()["upstream"]["commit"]
+        health.json()["upstream"]["commit"]
         == git("rev-parse", "HEAD", cwd=repo).strip()
     )
