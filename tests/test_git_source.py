@@ -269,7 +269,4 @@ def test_a_local_git_repository_path_works_as_a_source(tmp_path):
     app = create_app(Settings(marketplace=repo, data_dir=tmp_path / "d", audit_log=""))
     token = app.state.services.tokens.mint_api_token(Identity.local("ann@example.com"))
     health = client_for(app).get("/healthz", headers={"Authorization": f"Bearer {token}"})
-    assert (
-        health.json()["upstream"]["commit"]
-        == git("rev-parse", "HEAD", cwd=repo).strip()
-    )
+    assert health.json()["upstream"]["commit"] == git("rev-parse", "HEAD", cwd=repo).strip()
