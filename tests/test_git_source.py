@@ -161,16 +161,13 @@ def names(client, auth) -> set[str]:
     return {s["name"] for s in client.get("/api/skills", headers=auth).json()["skills"]}
 
 
-def github(client, body: bytes, secret: str = SECRET, event: str = "push"):
+def github(client, body: bytes, secret: str = SECRET, event: str = "push", delivery: str = ""):
     sig = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    headers = {"X-Hub-Signature-256": sig, "X-GitHub-Event": event}
+    if delivery:
+        headers["X-GitHub-Delivery"] = delivery
     return client.post(
-        "/webhooks/github",
-        content=body,
-        headers={
-            "X-Hub-Signature-256": sig,
-            "X-GitHub-Event": event,
-            "Content-Type": "application/json",
-        },
+        "/webhooks/github", content=body, headers={**headers, "Content-Type": "application/json"}
     )
 
 
@@ -183,6 +180,26 @@ def test_github_webhook_with_a_good_signature_refreshes(server, client, auth):
     assert response.status_code == 200
     assert response.json() == {"refreshed": True, "commit": head(server)}
     assert "hooked" in names(client, auth)
+
+
+def test_a_replayed_webhook_delivery_costs_no_upstream_request(server, client):
+    body = b'{"ref": "refs/heads/main", "after": "0123abcd"}'
+    assert github(client, body, delivery="d-1").status_code == 200
+    server.reset_counts()
+    for delivery in ("d-1", "d-1", "d-2", ""):  # the same delivery, or the same signed body
+        replay = github(client, body, delivery=delivery)
+        assert replay.status_code == 200 and replay.json()["duplicate"] is True
+        assert replay.json()["refreshed"] is False
+    assert server.total == 0
+
+
+def test_a_new_delivery_still_refreshes_after_a_replay(server, client, auth):
+    github(client, b'{"after": "1"}', delivery="d-1")
+    github(client, b'{"after": "1"}', delivery="d-1")
+    server.push_change("market", {"plugins/writing/skills/later/SKILL.md": skill_md("later")}, "L")
+    response = github(client, b'{"after": "2"}', delivery="d-2")
+    assert response.json() == {"refreshed": True, "commit": head(server)}
+    assert "later" in names(client, auth)
 
 
 def test_github_webhook_with_a_bad_signature_is_401(client):
