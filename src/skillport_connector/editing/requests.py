@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
 MAX_FILES_PER_SAVE = 200
@@ -37,7 +35,6 @@ class PublishRequest(BaseModel):
 
 
 class BumpRequest(BaseModel):
+    #: Checked by the plan, which says what is allowed.
     type: str = Field(description="major, minor or patch")
 
-
-BumpType = Literal["major", "minor", "patch"]
