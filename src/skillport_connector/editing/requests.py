@@ -37,4 +37,3 @@ class PublishRequest(BaseModel):
 class BumpRequest(BaseModel):
     #: Checked by the plan, which says what is allowed.
     type: str = Field(description="major, minor or patch")
-

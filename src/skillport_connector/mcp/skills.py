@@ -17,13 +17,13 @@ from typing import Any
 from fastmcp.resources import Resource
 from fastmcp.server.extensions import MethodBinding, ServerExtension
 from fastmcp.server.providers.base import Provider
-from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS, PaginatedRequestParams, RequestParams
+from mcp_types import PaginatedRequestParams, RequestParams
 from pydantic import PrivateAttr
 
 from ..catalog import Catalog, Skill
-from ..errors import SkillportError, Unauthenticated
+from ..errors import InvalidRequest, NotFound, SkillportError, Unauthenticated
 from ..services import View
+from .errors import rpc_error
 
 IDENTIFIER = "io.modelcontextprotocol/skills"
 PAGE = 100
@@ -119,9 +119,7 @@ class SkillsProvider(Provider):
         view = self.view()
         skill = _readable(view, name)
         if skill is None or path not in {f.path for f in skill.files}:
-            raise MCPError(
-                code=INVALID_PARAMS, message=f"Resource not found: {skill_uri(name, path)[:300]}"
-            )
+            raise rpc_error(NotFound(f"Resource not found: {skill_uri(name, path)[:300]}"))
         data = view.catalog.tree.read_bytes(skill.file_path(path))
         try:
             return data.decode("utf-8")
@@ -187,7 +185,7 @@ class SkillsExtension(ServerExtension):
         cursor = getattr(params, "cursor", None)
         if cursor:
             if not cursor.isdigit() or int(cursor) > len(readable):
-                raise MCPError(code=INVALID_PARAMS, message="invalid cursor")
+                raise rpc_error(InvalidRequest("invalid cursor"))
             start = int(cursor)
         page = readable[start : start + PAGE]
         result: dict[str, Any] = {
@@ -205,7 +203,7 @@ class SkillsExtension(ServerExtension):
         view = self.view()
         skill = _readable(view, parsed[0]) if parsed and parsed[1] == "SKILL.md" else None
         if skill is None or not servable(skill):
-            raise MCPError(code=INVALID_PARAMS, message=f"Unknown skill: {params.uri[:200]}")
+            raise rpc_error(NotFound(f"Unknown skill: {params.uri[:200]}"))
         return {
             "resultType": "complete",
             "skill": self.index.entry(view.catalog, skill),
