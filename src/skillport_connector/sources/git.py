@@ -254,7 +254,11 @@ class GitSource:
                 head, changes, message, author, self.committer, self.index_dir
             )
             head_catalog = self._catalog if head == self.commit else self._load(head)
-            new_catalog = self._load(commit)
+            try:
+                new_catalog = self._load(commit)
+            except (ValueError, RecursionError) as exc:
+                # Content the loader cannot read: the change is refused, never a 500.
+                raise Invalid([f"the result cannot be loaded: {str(exc)[:200]}"]) from None
             problems = validate(head_catalog, new_catalog)
             if problems:
                 raise Invalid(problems)
