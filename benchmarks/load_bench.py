@@ -46,6 +46,7 @@ def start_instances(
         "SKILLPORT_AUDIT_LOG": "",
         "SKILLPORT_RATE_LIMIT_USER": "0",
         "SKILLPORT_RATE_LIMIT_IP": "0",
+        "SKILLPORT_RATE_LIMIT_REGISTER": "0",
         "SKILLPORT_MCP_CLASSIC_TOOLS": "true",
     }
     started = [serve(p, work / f"d{p}", env) for p in ports]

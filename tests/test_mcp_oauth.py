@@ -46,6 +46,7 @@ def server(tmp_path_factory):
         audit_log="",
         mcp_classic_tools=True,
         rate_limit_ip=100_000,  # every sign-in here comes from 127.0.0.1
+        rate_limit_register=100_000,
     )
     app = create_app(settings)
     with in_thread(app, port) as base:
@@ -429,12 +430,13 @@ def test_token_for_another_audience_is_refused(server):
 
 
 def test_expired_access_token_is_refused(server):
-    from skillport_connector.auth.oauth import _hash
+    from skillport_connector.store import keys
 
     base = server["base"]
     _, issued = tokens_for(base)
     store = server["app"].state.store
-    store.delete(f"oauth:access:{_hash(issued['access_token'])}")  # what expiry does in the store
+    # What expiry does in the store (expiry itself: tests/test_oauth_server.py, with a clock).
+    store.delete(keys.hashed(keys.OAUTH_ACCESS, issued["access_token"]))
     assert mcp_status(base, issued["access_token"]) == 401
 
 

@@ -44,6 +44,7 @@ def cluster(tmp_path_factory):
         "SKILLPORT_GITHUB_WEBHOOK_SECRET": SECRET,
         "SKILLPORT_AUDIT_LOG": "",
         "SKILLPORT_RATE_LIMIT_IP": "100000",
+        "SKILLPORT_RATE_LIMIT_REGISTER": "100000",
         "SKILLPORT_SECRET_KEY": Fernet.generate_key().decode(),
     }
     started = [serve(port, tmp / f"data{i}", env) for i, port in enumerate(ports)]

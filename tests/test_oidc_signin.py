@@ -72,6 +72,7 @@ def op_and_connector(tmp_path_factory):
         oidc_provider_name="okta",
         allowed_domains=("example.com",),
         rate_limit_ip=100_000,
+        rate_limit_register=100_000,
     )
     settings.check()
     app = create_app(settings)

@@ -129,3 +129,30 @@ def test_redis_without_a_shared_secret_key_does_not_start():
 
     with pytest.raises(ConfigError, match="SKILLPORT_SECRET_KEY"):
         Settings(marketplace=demo_marketplace(), redis_url="redis://127.0.0.1:1/0").check()
+
+
+def test_the_database_and_its_wal_and_shm_files_are_private(tmp_path: Path):
+    import os
+    import stat
+
+    store = SQLiteStore(tmp_path / "data" / "s.db")
+    store.put("k", {"v": 1})
+    files = sorted(p.name for p in (tmp_path / "data").iterdir())
+    assert files == ["s.db", "s.db-shm", "s.db-wal"]
+    for name in files:
+        mode = stat.S_IMODE(os.stat(tmp_path / "data" / name).st_mode)
+        assert mode == 0o600, f"{name} is {oct(mode)}"
+    assert stat.S_IMODE(os.stat(tmp_path / "data").st_mode) == 0o700
+
+
+def test_files_an_older_version_left_readable_are_made_private(tmp_path: Path):
+    import os
+    import stat
+
+    db = tmp_path / "s.db"
+    for name in ("s.db", "s.db-wal", "s.db-shm"):
+        (tmp_path / name).touch(mode=0o644)
+        os.chmod(tmp_path / name, 0o644)
+    SQLiteStore(db).put("k", {"v": 1})
+    for name in ("s.db", "s.db-wal", "s.db-shm"):
+        assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o600

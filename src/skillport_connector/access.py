@@ -75,8 +75,8 @@ class Rule:
     def allows(self, who: Identity, is_editor: bool) -> bool:
         if self.everyone or (self.editors and is_editor) or who.id in self.users:
             return True
-        domain = who.email.rsplit("@", 1)[-1].lower() if "@" in who.email else ""
-        return bool(domain) and domain in self.domains
+        # Only domains the identity provider vouches for: an unverified e-mail matches none.
+        return any(who.in_domain(domain) for domain in self.domains)
 
 
 @dataclass(frozen=True)
@@ -206,4 +206,4 @@ class AccessPolicy:
             return "nobody"
         if not self.present:
             return "everyone"
-        return who.id, who.email.rsplit("@", 1)[-1].lower()
+        return who.id, who.verified_domains

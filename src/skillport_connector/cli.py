@@ -15,6 +15,7 @@ from .access import AccessPolicy
 from .auth import API_TOKEN_TTL, Identity, TokenService
 from .catalog import Catalog, load_catalog
 from .settings import ConfigError, Settings
+from .settings_table import SETTINGS, help_text
 from .sources.git import SourceUnavailable
 from .sources.tree import DirectoryTree
 from .store import open_store
@@ -72,15 +73,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(
-        marketplace=getattr(args, "marketplace", None),
-        host=getattr(args, "host", None),
-        port=getattr(args, "port", None),
-        data_dir=Path(args.data_dir) if args.data_dir else None,
-        public_url=getattr(args, "public_url", None),
-        branch=getattr(args, "branch", None),
-        config=getattr(args, "config", None),
-    )
+    """Settings from the environment, with the flags given on the command line winning."""
+    overrides: dict[str, object] = {"config": getattr(args, "config", None)}
+    for setting in SETTINGS:
+        value = getattr(args, _dest(setting.flag), None) if setting.flag else None
+        if setting.field is not None and value is not None:
+            overrides[setting.field] = setting.cast(str(value), setting.flag or "")
+    return Settings.from_env(**overrides)
+
+
+def _dest(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -138,7 +141,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"{len(catalog.errors)} errors, {len(catalog.warnings)} warnings",
         flush=True,
     )
-    if settings.loopback:
+    if settings.dev_sign_in:
         who = Identity.local(settings.dev_user)
         token = services.tokens.mint_api_token(who)
         print(
@@ -147,8 +150,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"Try: curl -H 'Authorization: Bearer {token}' {settings.base_url}/api/skills",
             flush=True,
         )
-    common = {"host": settings.host, "port": settings.port, "access_log": False, "log_config": None}
-    if args.workers and args.workers > 1:
+    # proxy_headers off: X-Forwarded-For is read only from SKILLPORT_TRUSTED_PROXIES, by the
+    # one client-address rule (clientip.py), never rewritten into the peer by uvicorn.
+    common = {
+        "host": settings.host,
+        "port": settings.port,
+        "access_log": False,
+        "log_config": None,
+        "proxy_headers": False,
+    }
+    workers = int(args.workers or 1)
+    if workers > 1:
         # Each worker builds its own app from the environment: pass the flags on that way.
         for flag, name in (
             ("marketplace", "SKILLPORT_MARKETPLACE"),
@@ -161,9 +173,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["SKILLPORT_HOST"] = settings.host
         os.environ["SKILLPORT_PORT"] = str(settings.port)
         os.environ["SKILLPORT_DATA_DIR"] = str(settings.data_dir)
-        uvicorn.run(
-            "skillport_connector.app:app_from_env", factory=True, workers=args.workers, **common
-        )
+        uvicorn.run("skillport_connector.app:app_from_env", factory=True, workers=workers, **common)
     else:
         uvicorn.run(app, timeout_graceful_shutdown=20, **common)
     return 0
@@ -178,18 +188,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser(
-        "serve", help="run the connector (defaults: demo marketplace, 127.0.0.1:8787)"
+        "serve",
+        help="run the connector (defaults: demo marketplace, 127.0.0.1:8787)",
+        epilog=help_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument(
-        "--marketplace", help="folder, git repository or git URL (default: the bundled demo)"
-    )
-    serve.add_argument("--branch", help="git branch (default: main, or the checked-out one)")
-    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default 8787)")
-    serve.add_argument("--data-dir", help="where the embedded store lives")
-    serve.add_argument("--public-url", help="address clients reach this server at")
-    serve.add_argument("--config", help="TOML file with SKILLPORT_* keys (environment wins)")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    for setting in SETTINGS:
+        if setting.flag:
+            plain = f"{setting.help} (default: {setting.default})".replace("`", "")
+            plain = plain.replace("%", "%%")
+            env = f"; {setting.env}" if setting.env else ""
+            serve.add_argument(setting.flag, dest=_dest(setting.flag), help=plain + env)
     serve.set_defaults(func=cmd_serve)
 
     validate = sub.add_parser(

@@ -95,3 +95,10 @@ class RateLimited(SkillportError):
 
 class Unavailable(SkillportError):
     kind = "unavailable"
+
+
+class ConfigError(Exception):
+    """Configuration that cannot work, found at start; the message says what to change.
+
+    Not a :class:`SkillportError`: it never answers a request, it stops ``serve``.
+    """

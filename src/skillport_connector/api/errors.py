@@ -16,7 +16,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..auth.ratelimit import RateLimited as LimiterRateLimited
 from ..errors import Kind, SkillportError
 from ..redaction import redact_path
 from ..store import StoreUnavailable
@@ -103,11 +102,6 @@ async def _store_down(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _rate_limited(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, LimiterRateLimited)
-    return error_response(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)})
-
-
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, redact_path(request.url.path))
     return error_response(
@@ -118,7 +112,6 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     SkillportError: _domain_error,
     StoreUnavailable: _store_down,
-    LimiterRateLimited: _rate_limited,
     HTTPException: _http_error,
     Exception: _unexpected,
 }

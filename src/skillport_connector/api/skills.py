@@ -115,7 +115,7 @@ async def check_updates(request: Request) -> Response:
 
 @router.get("/api/whoami", tags=["account"], summary="The signed-in user", ok=schemas.WhoAmI)
 async def whoami(request: Request) -> Response:
-    return json_response(authenticate(request).as_dict())
+    return json_response(authenticate(request).whoami())
 
 
 @router.get(

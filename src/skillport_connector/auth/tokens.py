@@ -1,7 +1,5 @@
 """API tokens and single-use install/edit tickets: random, shown once, stored only as a
-SHA-256 hash, and read back as typed records.
-
-Store keys (the prefixes live here, in one place)::
+SHA-256 hash (keys from :mod:`skillport_connector.store.keys`), read back as typed records.
 
     api:<sha256>             an sk_api_ token          {"user": {…}}                 15 min
     install:<sha256>         an sk_install_ ticket     {"user", "skill", "version"}  15 min
@@ -11,12 +9,11 @@ Store keys (the prefixes live here, in one place)::
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..store import Store
+from ..store import Store, keys
 from .identity import Identity
 
 API_TOKEN_PREFIX = "sk_api_"
@@ -29,19 +26,12 @@ MAX_TOKEN_LENGTH = 200
 TicketKind = Literal["install", "edit"]
 _PREFIX: dict[TicketKind, str] = {"install": INSTALL_TOKEN_PREFIX, "edit": EDIT_TOKEN_PREFIX}
 
-#: Store key prefixes (see the module docstring).
-API_KEY_PREFIX = "api:"
-TICKET_KEY_PREFIX: dict[TicketKind, str] = {"install": "install:", "edit": "edit:"}
-SPENT_KEY_PREFIX = "spent:"
+_TICKET_KEY: dict[TicketKind, str] = {"install": keys.INSTALL_TICKET, "edit": keys.EDIT_TICKET}
 
 
 def _new(prefix: str) -> str:
     # 24 random bytes -> 32 url-safe characters, as the original connector's tokens.
     return prefix + secrets.token_urlsafe(24)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _looks_like(token: str, prefix: str) -> bool:
@@ -81,17 +71,17 @@ class TokenService:
 
     def mint_api_token(self, identity: Identity, ttl: int = API_TOKEN_TTL) -> str:
         token = _new(API_TOKEN_PREFIX)
-        self.store.put(API_KEY_PREFIX + _digest(token), {"user": identity.as_dict()}, ttl=ttl)
+        self.store.put(keys.hashed(keys.API_TOKEN, token), {"user": identity.as_dict()}, ttl=ttl)
         return token
 
     def identity_for(self, token: str) -> Identity | None:
         if not _looks_like(token, API_TOKEN_PREFIX):
             return None
-        record = self.store.get(API_KEY_PREFIX + _digest(token))
+        record = self.store.get(keys.hashed(keys.API_TOKEN, token))
         return Identity.from_dict(record["user"]) if record else None
 
     def revoke_api_token(self, token: str) -> bool:
-        return self.store.delete(API_KEY_PREFIX + _digest(token))
+        return self.store.delete(keys.hashed(keys.API_TOKEN, token))
 
     # -- tickets ---------------------------------------------------------------------------
 
@@ -100,7 +90,7 @@ class TokenService:
         token = _new(_PREFIX[kind])
         ticket = Ticket(kind, identity, skill, version)
         self.store.put(
-            TICKET_KEY_PREFIX[kind] + _digest(token), ticket.to_record(), ttl=INSTALL_TOKEN_TTL
+            keys.hashed(_TICKET_KEY[kind], token), ticket.to_record(), ttl=INSTALL_TOKEN_TTL
         )
         return token
 
@@ -108,10 +98,10 @@ class TokenService:
         """The ticket behind ``token`` without spending it; "used" once it was redeemed."""
         if not _looks_like(token, _PREFIX[kind]):
             return Redemption("unknown")
-        digest = _digest(token)
-        if self.store.get(f"{SPENT_KEY_PREFIX}{kind}:{digest}") is not None:
+        digest = keys.digest(token)
+        if self.store.get(f"{keys.SPENT_TICKET}{kind}:{digest}") is not None:
             return Redemption("used")
-        record = self.store.get(TICKET_KEY_PREFIX[kind] + digest)
+        record = self.store.get(_TICKET_KEY[kind] + digest)
         if record is None:
             return Redemption("unknown")
         return Redemption("ok", Ticket.from_record(kind, record))
@@ -120,14 +110,14 @@ class TokenService:
         """Spend a ticket, atomically across processes: "ok" only for the first caller."""
         if not _looks_like(token, _PREFIX[kind]):
             return Redemption("unknown")
-        digest = _digest(token)
-        record, first = self.store.claim(TICKET_KEY_PREFIX[kind] + digest)
+        digest = keys.digest(token)
+        record, first = self.store.claim(_TICKET_KEY[kind] + digest)
         if record is None:
             return Redemption("unknown")
         ticket = Ticket.from_record(kind, record)
         if not first:
             return Redemption("used", ticket)
-        self.store.put(f"{SPENT_KEY_PREFIX}{kind}:{digest}", {}, ttl=INSTALL_TOKEN_TTL)
+        self.store.put(f"{keys.SPENT_TICKET}{kind}:{digest}", {}, ttl=INSTALL_TOKEN_TTL)
         return Redemption("ok", ticket)
 
     def mint_install_token(self, identity: Identity, skill: str, version: str) -> str:

@@ -73,4 +73,4 @@ def add_classic_tools(mcp: FastMCP, services: Services, view: Callable[[], View]
 
     @mcp.tool(description="Who you are signed in as.")
     def whoami() -> dict[str, Any]:
-        return view().who.as_dict()
+        return view().who.whoami()

@@ -13,7 +13,7 @@ from typing import Any
 from .. import __version__
 from ..access import AccessPolicy
 from ..sources.base import Source
-from ..store import Store, StoreUnavailable
+from ..store import Store, StoreUnavailable, keys
 
 
 def liveness() -> dict[str, Any]:
@@ -42,7 +42,7 @@ def readiness(source: Source, store: Store) -> dict[str, Any]:
     """Ready when a snapshot is loaded and the state store answers; no server details."""
     problems = []
     try:
-        store.get("readyz:probe")
+        store.get(keys.READY_PROBE)
     except StoreUnavailable:
         problems.append("the state store is unreachable")
     return {

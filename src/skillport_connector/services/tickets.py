@@ -15,7 +15,6 @@ from .. import errors
 from .. import install as packaging
 from ..audit import AuditLog
 from ..auth import INSTALL_TOKEN_TTL, Identity, TokenService
-from ..auth.ratelimit import RateLimited as LimiterRateLimited
 from ..auth.ratelimit import RateLimiter
 from ..catalog import Catalog, Skill
 from ..metrics import Metrics
@@ -41,10 +40,7 @@ class Tickets:
 
     def limit(self, who: Identity) -> None:
         """Count one minting request of ``who``; RateLimited past the per-user limit."""
-        try:
-            self.limiter.hit("mint", who.id, self.per_user_limit, "tokens requested")
-        except LimiterRateLimited as exc:
-            raise errors.RateLimited(str(exc), retry_after=exc.retry_after) from None
+        self.limiter.hit("mint", who.id, self.per_user_limit, "tokens requested")
 
     def mint_api_token(self, who: Identity) -> str:
         """A 15-minute REST token (``skillport_auth``), rate limited like the tickets."""

@@ -17,13 +17,12 @@ from typing import Literal
 
 from ..audit import AuditLog
 from ..sources.base import Source
-from ..store import Store
+from ..store import Store, keys
 from .records import WebhookOutcome
 
 Provider = Literal["github", "gitlab"]
 #: How long a delivery id or body is remembered.
 REPLAY_WINDOW = 24 * 60 * 60
-DELIVERY_KEY_PREFIX = "webhook:"
 
 
 def github_signature_ok(secret: str, body: bytes, given: str) -> bool:
@@ -86,21 +85,23 @@ class Webhooks:
     def __post_init__(self) -> None:
         self.coalescer = Coalescer(self.source)
 
-    def _first_delivery(self, provider: Provider, delivery: str | None, body: bytes) -> bool:
-        keys = [f"{DELIVERY_KEY_PREFIX}{provider}:body:{hashlib.sha256(body).hexdigest()}"]
+    def _delivery_keys(self, provider: Provider, delivery: str | None, body: bytes) -> list[str]:
+        prefix = f"{keys.WEBHOOK_DELIVERY}{provider}:"
+        found = [f"{prefix}body:{hashlib.sha256(body).hexdigest()}"]
         if delivery:
-            digest = hashlib.sha256(delivery[:200].encode()).hexdigest()
-            keys.append(f"{DELIVERY_KEY_PREFIX}{provider}:id:{digest}")
-        counts = [self.store.incr(key, ttl=REPLAY_WINDOW) for key in keys]
+            found.append(f"{prefix}id:{keys.digest(delivery[:200])}")
+        return found
+
+    def _first_delivery(self, provider: Provider, delivery: str | None, body: bytes) -> bool:
+        counts = [
+            self.store.incr(key, ttl=REPLAY_WINDOW)
+            for key in self._delivery_keys(provider, delivery, body)
+        ]
         return all(count == 1 for count in counts)
 
     def _forget(self, provider: Provider, delivery: str | None, body: bytes) -> None:
-        self.store.delete(
-            f"{DELIVERY_KEY_PREFIX}{provider}:body:{hashlib.sha256(body).hexdigest()}"
-        )
-        if delivery:
-            digest = hashlib.sha256(delivery[:200].encode()).hexdigest()
-            self.store.delete(f"{DELIVERY_KEY_PREFIX}{provider}:id:{digest}")
+        for key in self._delivery_keys(provider, delivery, body):
+            self.store.delete(key)
 
     def deliver(self, provider: Provider, delivery: str | None, body: bytes) -> WebhookOutcome:
         """Refresh once per delivery (blocking). A replay answers ``duplicate`` unread.

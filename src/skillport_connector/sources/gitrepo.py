@@ -33,10 +33,22 @@ class LeaseRejected(GitError):
     """A push found the branch somewhere else than expected (someone pushed first)."""
 
 
+#: userinfo of a URL in any scheme: ``ssh://git:secret@host``, ``https://tok@host``.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]+@")
+#: Query parameters that carry credentials (``?access_token=…``, ``&private_token=…``).
+_SECRET_PARAM = re.compile(
+    r"(?i)([?&;](?:[a-z0-9_.-]*token|[a-z0-9_.-]*secret|password|passwd|pwd|key|api[_-]?key"
+    r"|auth|authorization|sig|signature|code|credentials?)=)[^&#;\s]*"
+)
+_AUTH_HEADER = re.compile(r"(?i)(authorization:\s*\w+\s+)\S+")
+
+
 def redact(text: str) -> str:
-    """Remove credentials from anything git printed (URLs with user:pass, auth headers)."""
-    text = re.sub(r"(https?://)[^/@\s]+@", r"\1***@", text)
-    return re.sub(r"(?i)(authorization:\s*\w+\s+)\S+", r"\1***", text)
+    """Remove credentials from a URL or anything git printed: the userinfo of a URL in any
+    scheme, secret query parameters, and authorization headers."""
+    text = _USERINFO.sub(r"\1***@", text)
+    text = _SECRET_PARAM.sub(r"\1***", text)
+    return _AUTH_HEADER.sub(r"\1***", text)
 
 
 def public_url(url: str) -> str:

@@ -7,10 +7,11 @@ enforces itself, so an expired token is gone even if nobody cleans up.
 
 from typing import Any
 
+from . import keys
 from .base import Store, StoreUnavailable
 from .sqlite import SQLiteStore
 
-__all__ = ["SQLiteStore", "Store", "StoreUnavailable", "open_store"]
+__all__ = ["SQLiteStore", "Store", "StoreUnavailable", "keys", "open_store"]
 
 
 def open_store(settings: Any) -> Store:

@@ -5,9 +5,10 @@ import json
 import os
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Any
+
+from ..clock import Clock, system_clock
 
 _UPSERT = "INSERT OR REPLACE INTO kv (key, value, expires_at, used) VALUES (?, ?, ?, 0)"
 
@@ -16,12 +17,16 @@ class SQLiteStore:
     """Embedded store: one SQLite file under the data directory.
 
     WAL mode lets the server and the ``token`` command share the file; each operation is
-    one short transaction, so calling it from async code does not block for long.
+    one short transaction, so calling it from async code does not block for long. The
+    database and its ``-wal`` and ``-shm`` files are readable by their owner only (0600):
+    SQLite gives the side files the database's mode, so the database is created 0600
+    before SQLite first opens it.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, clock: Any = time.time) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, clock: Clock = system_clock) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _create_private(self.path)
         self._clock = clock
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
@@ -34,8 +39,10 @@ class SQLiteStore:
             " key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at REAL,"
             " used INTEGER NOT NULL DEFAULT 0)"
         )
-        with contextlib.suppress(OSError):  # e.g. a read-only mount: keep going
-            os.chmod(self.path, 0o600)
+        for name in ("", "-wal", "-shm"):  # files an older version left world-readable
+            side = self.path.with_name(self.path.name + name)
+            with contextlib.suppress(OSError):  # absent, or a read-only mount: keep going
+                os.chmod(side, 0o600)
         self._last_sweep = 0.0
 
     def _expiry(self, ttl: float | None) -> float | None:
@@ -111,3 +118,9 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists (whatever the umask)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

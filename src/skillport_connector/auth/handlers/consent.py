@@ -1,0 +1,59 @@
+"""``GET/POST /consent``: the signed-in person allows or denies the client."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ..errors import OAuthError
+from ..oauth import OAuthServer
+from ..records import PendingAuthorization
+from .common import COOKIE, EXPIRED, error_page, page, pending_id_of, same_browser
+
+CONSENT_FORM = """<p><strong>{client}</strong> wants to use Skillport as
+<strong>{email}</strong>: list, search and install the skills you may use,
+and change the ones you may edit.</p>
+<p class="muted">You will be sent back to {target}</p>
+<form method="post" action="/consent">
+<input type="hidden" name="pending" value="{pending}">
+<button name="decision" value="allow" type="submit">Allow</button>
+<button name="decision" value="deny" type="submit">Deny</button></form>"""
+
+
+@dataclass(frozen=True)
+class ConsentHandler:
+    server: OAuthServer
+
+    async def handle(self, request: Request) -> Response:
+        pending_id, form = await pending_id_of(request)
+        pending = self.server.pending(pending_id)
+        if pending is None or pending.user is None or not same_browser(request, pending):
+            return error_page(EXPIRED)
+        if request.method == "GET":
+            return self._ask(pending_id, pending)
+        try:
+            location = (
+                self.server.approve(pending_id)
+                if form.get("decision") == "allow"
+                else self.server.deny(pending_id)
+            )
+        except OAuthError as exc:
+            return error_page(exc.description)
+        response = RedirectResponse(location, status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    def _ask(self, pending_id: str, pending: PendingAuthorization) -> Response:
+        client = self.server.client(pending.client_id)
+        assert pending.user is not None
+        body = CONSENT_FORM.format(
+            client=html.escape(client.client_name if client else "an application"),
+            email=html.escape(pending.user.email),
+            target=html.escape(unquote(pending.redirect_uri.split("?")[0])),
+            pending=html.escape(pending_id),
+        )
+        return page("Allow access?", body)
