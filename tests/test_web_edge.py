@@ -151,5 +151,7 @@ def test_an_unexpected_error_on_a_redemption_logs_no_token(client, auth, app, ca
 
 def test_a_token_inside_any_log_message_is_redacted(app, caplog):
     with caplog.at_level(logging.INFO):
-        logging.getLogger("skillport_connector.any").info("GET %s 200", "/api/edit/sk_edit_abcdef123456")
+        logging.getLogger("skillport_connector.any").info(
+            "GET %s 200", "/api/edit/sk_edit_abcdef123456"
+        )
     assert "sk_edit_abcdef123456" not in caplog.text and "sk_edit_[redacted]" in caplog.text
