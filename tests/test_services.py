@@ -234,3 +234,30 @@ def test_the_audit_log_has_one_line_per_minted_token(tmp_path, market):
     assert [(x["action"], x["skill"], x["result"]) for x in lines] == [
         ("install-token", "changelog", "ok")
     ]
+
+
+# -- one summary, two wire shapes; one error table per protocol -------------------------------
+
+
+def test_rest_and_mcp_summaries_come_from_one_record(tmp_path, market):
+    from skillport_connector.api.schemas import SkillSummary as RestShape
+    from skillport_connector.services import skills
+
+    app = folder_app(tmp_path, market)
+    view = app.state.services.view(ANN)
+    summary = next(s for s in skills.list_skills(view) if s.name == "csv-profiler")
+    assert set(summary.rest()) == set(RestShape.model_fields) - {"score"}
+    assert summary.mcp() == {k: summary.rest()[k] for k in summary.mcp()}
+    assert set(summary.mcp()) == {"name", "plugin", "description", "version", "surface_tags"}
+
+
+def test_every_error_kind_has_an_http_status_and_an_mcp_error():
+    from typing import get_args
+
+    from skillport_connector.api.errors import HTTP_STATUS, WIRE_CODES
+    from skillport_connector.errors import Kind
+    from skillport_connector.mcp.errors import JSON_CODES, RPC_CODES
+
+    kinds = set(get_args(Kind))
+    assert set(HTTP_STATUS) == set(RPC_CODES) == set(JSON_CODES) == kinds
+    assert all(status in WIRE_CODES for status in HTTP_STATUS.values())
