@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..auth import Identity
-from ..errors import InvalidRequest, TooLarge, Unauthenticated
-from ..services import Services, View
+from ..errors import InvalidRequest, TooLarge
+from ..services import MissingToken, Services, View
 
 MAX_JSON_BODY = 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
@@ -44,7 +44,7 @@ def authenticate(request: Request) -> Identity:
     """The caller's identity from ``Authorization: Bearer …``; Unauthenticated otherwise."""
     token = bearer_token(request)
     if token is None:
-        raise Unauthenticated(
+        raise MissingToken(
             "Send 'Authorization: Bearer <token>'. Get a token from the skillport_auth tool "
             "or `skillport-connector token --user EMAIL`."
         )

@@ -67,11 +67,12 @@ def domain_error_response(exc: SkillportError) -> JSONResponse:
     headers: dict[str, str] = {}
     if exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
-    if status == 401:
-        from ..services import InvalidToken  # the services import this module
+    from ..services import InvalidToken, MissingToken  # the services import this module
 
-        invalid = ', error="invalid_token"' if isinstance(exc, InvalidToken) else ""
-        headers["WWW-Authenticate"] = BEARER_CHALLENGE + invalid
+    if isinstance(exc, MissingToken):
+        headers["WWW-Authenticate"] = BEARER_CHALLENGE
+    elif isinstance(exc, InvalidToken):
+        headers["WWW-Authenticate"] = BEARER_CHALLENGE + ', error="invalid_token"'
     return error_response(status, code, exc.message, headers or None)
 
 

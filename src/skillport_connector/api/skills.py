@@ -75,7 +75,10 @@ async def list_skills(request: Request) -> Response:
     errors=(404,),
 )
 async def get_skill(request: Request) -> Response:
-    detail = skills.get_skill(caller_view(request), request.path_params["name"])
+    # Reading SKILL.md is file or git I/O: off the event loop.
+    detail = await run_in_threadpool(
+        skills.get_skill, caller_view(request), request.path_params["name"]
+    )
     return json_response(
         {
             "skill": detail.summary.rest(),

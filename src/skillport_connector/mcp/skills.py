@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from anyio import to_thread
 from fastmcp.resources import Resource
 from fastmcp.server.extensions import MethodBinding, ServerExtension
 from fastmcp.server.providers.base import Provider
@@ -65,7 +66,7 @@ class SkillFileResource(Resource):
     _reader: Any = PrivateAttr(default=None)
 
     async def read(self) -> str | bytes:
-        return self._reader(self.skill, self.path)  # type: ignore[no-any-return]
+        return await self._reader(self.skill, self.path)  # type: ignore[no-any-return]
 
 
 Viewer = Callable[[], View]
@@ -78,6 +79,10 @@ class SkillIndex:
         self._cache: weakref.WeakKeyDictionary[Catalog, dict[str, dict[str, Any]]] = (
             weakref.WeakKeyDictionary()
         )
+
+    def entries(self, catalog: Catalog, skills: Sequence[Skill]) -> list[dict[str, Any]]:
+        """The entries of ``skills`` (reads their files once per snapshot: call off the loop)."""
+        return [self.entry(catalog, s) for s in skills]
 
     def entry(self, catalog: Catalog, skill: Skill) -> dict[str, Any]:
         per = self._cache.setdefault(catalog, {})
@@ -115,12 +120,13 @@ class SkillsProvider(Provider):
         super().__init__()
         self.view = view
 
-    def _reader(self, name: str, path: str) -> str | bytes:
+    async def _reader(self, name: str, path: str) -> str | bytes:
         view = self.view()
         skill = _readable(view, name)
         if skill is None or path not in {f.path for f in skill.files}:
             raise rpc_error(NotFound(f"Resource not found: {skill_uri(name, path)[:300]}"))
-        data = view.catalog.tree.read_bytes(skill.file_path(path))
+        # File reads (a git cat-file round trip) run off the event loop.
+        data = await to_thread.run_sync(view.catalog.tree.read_bytes, skill.file_path(path))
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
@@ -190,7 +196,7 @@ class SkillsExtension(ServerExtension):
         page = readable[start : start + PAGE]
         result: dict[str, Any] = {
             "resultType": "complete",
-            "skills": [self.index.entry(view.catalog, s) for s in page],
+            "skills": await to_thread.run_sync(self.index.entries, view.catalog, page),
             "ttlMs": TTL_MS,
             "cacheScope": "private",
         }
@@ -206,7 +212,7 @@ class SkillsExtension(ServerExtension):
             raise rpc_error(NotFound(f"Unknown skill: {params.uri[:200]}"))
         return {
             "resultType": "complete",
-            "skill": self.index.entry(view.catalog, skill),
+            "skill": (await to_thread.run_sync(self.index.entries, view.catalog, [skill]))[0],
             "ttlMs": TTL_MS,
             "cacheScope": "private",
         }

@@ -14,7 +14,7 @@ that ``app.create_app`` builds once. Services return records (:mod:`.records`) a
     snapshots.py  per-snapshot policy and memo that die with the snapshot
 """
 
-from .container import InvalidToken, Services, build_services
+from .container import InvalidToken, MissingToken, Services, build_services
 from .view import View, parse_surface
 
-__all__ = ["InvalidToken", "Services", "View", "build_services", "parse_surface"]
+__all__ = ["InvalidToken", "MissingToken", "Services", "View", "build_services", "parse_surface"]

@@ -27,6 +27,10 @@ from .webhooks import Webhooks
 OAUTH_ACCESS_TOKEN_PREFIX = "spat_"
 
 
+class MissingToken(Unauthenticated):
+    """No bearer token was sent (answered with a ``WWW-Authenticate: Bearer`` challenge)."""
+
+
 class InvalidToken(Unauthenticated):
     """A bearer token was sent but is unknown, expired or revoked."""
 
