@@ -102,3 +102,10 @@ def test_deleting_a_folder_with_a_link_loop_is_bounded(load, tmp_path):
         assert "git" in str(exc)  # the walk stopped at its bound
     else:
         assert all(p.count("/self") < MAX_DELETE_DEPTH for p in plan.changes)
+
+
+@pytest.mark.parametrize("path", ["a\nb", "crlf\r\nX-Injected: 1", "tab\there", "del\x7f"])
+def test_a_file_path_with_a_control_character_is_a_bad_request(catalog, path):
+    request = SaveRequest.model_validate({"files": [{"path": path, "content": "x"}]})
+    with pytest.raises(InvalidRequest, match="control character"):
+        plan_save(catalog, POLICY, WRITER, "notes", request)

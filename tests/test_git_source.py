@@ -202,6 +202,18 @@ def test_a_new_delivery_still_refreshes_after_a_replay(server, client, auth):
     assert "later" in names(client, auth)
 
 
+def test_gitlab_deliveries_are_told_apart_by_their_key_not_their_body(server, client, auth):
+    def gitlab(key: str = ""):
+        headers = {"X-Gitlab-Token": SECRET, **({"Idempotency-Key": key} if key else {})}
+        return client.post("/webhooks/gitlab", content=b"{}", headers=headers)
+
+    assert gitlab("k-1").status_code == 200
+    assert gitlab("k-1").json()["duplicate"] is True  # a retry of the same delivery
+    server.push_change("market", {"plugins/writing/skills/gl/SKILL.md": skill_md("gl")}, "GL")
+    assert gitlab().json()["refreshed"] is True  # same body, no key: a new delivery
+    assert "gl" in names(client, auth)
+
+
 def test_github_webhook_with_a_bad_signature_is_401(client):
     response = github(client, b"{}", secret="guess")
     assert response.status_code == 401 and response.json()["error"] == "unauthorized"

@@ -27,7 +27,10 @@ def market(tmp_path: Path) -> Path:
 @pytest.fixture
 def app(tmp_path: Path, market: Path):
     settings = Settings(
-        marketplace=market, data_dir=tmp_path / "data", public_url="https://skills.example.com"
+        marketplace=market,
+        data_dir=tmp_path / "data",
+        public_url="https://skills.example.com",
+        min_refresh_interval=0,
     )
     return create_app(settings, store=SQLiteStore(settings.store_path))
 
@@ -155,3 +158,11 @@ def test_a_token_inside_any_log_message_is_redacted(app, caplog):
             "GET %s 200", "/api/edit/sk_edit_abcdef123456"
         )
     assert "sk_edit_abcdef123456" not in caplog.text and "sk_edit_[redacted]" in caplog.text
+
+
+def test_debug_plugins_drops_findings_that_name_a_hidden_skill(app, client, auth, market):
+    skill = market / "plugins/writing/skills/meeting-notes"
+    (skill / "peek").symlink_to("../../../drafts/skills/incident-review/SKILL.md")
+    app.state.services.source.refresh()
+    text = client.get("/api/debug/plugins", headers=auth).text
+    assert "incident-review" not in text and "drafts/" not in text

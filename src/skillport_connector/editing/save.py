@@ -116,6 +116,8 @@ def _foreign_folders(catalog: Catalog, folder: str, name: str) -> list[str]:
 
 def _file_path(f: FileIn, folder: str, foreign: list[str]) -> tuple[str, str]:
     """The file's path in the skill and in the marketplace, or InvalidRequest."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in f.path):
+        raise InvalidRequest(f"file path {f.path[:120]!r} contains a control character")
     try:
         rel = clean_path(f.path)
     except UnsafePathError as exc:

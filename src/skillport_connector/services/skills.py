@@ -77,14 +77,15 @@ def debug_plugins(view: View) -> DebugReport:
     """
     catalog = view.catalog
     visible: list[PluginReport] = []
-    hidden_paths: list[str] = []
+    hidden: list[str] = []  # names and folders ("path/") the reader may not learn
     for plugin in catalog.plugins:
         skills = [catalog.skills[s] for s in plugin.skills if s in catalog.skills]
         readable = tuple(s.name for s in skills if view.can_read(s))
-        hidden_paths += [s.path + "/" for s in skills if not view.can_read(s) and s.path]
+        for skill in skills:
+            if not view.can_read(skill):
+                hidden += [skill.name] + ([skill.path + "/"] if skill.path else [])
         if not readable and (skills or not plugin.published):
-            if plugin.path:
-                hidden_paths.append(plugin.path + "/")
+            hidden += [plugin.name] + ([plugin.path + "/"] if plugin.path else [])
             continue
         visible.append(
             PluginReport(
@@ -98,9 +99,10 @@ def debug_plugins(view: View) -> DebugReport:
                 skills=readable,
             )
         )
+    # A finding about a visible file may still name a hidden one (a link pointing at it).
     findings = tuple(
         f.as_dict()
         for f in [*view.policy.findings(), *catalog.findings]
-        if not any(f.file.startswith(p) for p in hidden_paths)
+        if not any(term in f.file or term in f.message for term in hidden)
     )
     return DebugReport(catalog.name, plugin_root(view), tuple(visible), findings)

@@ -2,9 +2,10 @@
 
 A signed delivery can be captured and replayed; each replay used to cost one upstream
 fetch. Now a delivery is acted on once: its id (GitHub's ``X-GitHub-Delivery``, GitLab's
-``Idempotency-Key`` or ``X-Gitlab-Event-UUID``) and the hash of its body are remembered
-in the shared store for a day, and concurrent deliveries share one refresh (at most one
-running and one queued behind it, so a push during a check is never missed).
+``Idempotency-Key`` or ``X-Gitlab-Event-UUID``) and, for GitHub, whose signature covers the
+body, the hash of the signed body are remembered in the shared store for a day. Concurrent
+deliveries share one refresh (at most one running and one queued behind it, so a push
+during a check is never missed).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from ..store import Store, keys
 from .records import WebhookOutcome
 
 Provider = Literal["github", "gitlab"]
+#: Providers whose signature covers the body, so a replayed body is a replayed delivery.
+SIGNED_BODIES: frozenset[Provider] = frozenset({"github"})
 #: How long a delivery id or body is remembered.
 REPLAY_WINDOW = 24 * 60 * 60
 
@@ -87,7 +90,9 @@ class Webhooks:
 
     def _delivery_keys(self, provider: Provider, delivery: str | None, body: bytes) -> list[str]:
         prefix = f"{keys.WEBHOOK_DELIVERY}{provider}:"
-        found = [f"{prefix}body:{hashlib.sha256(body).hexdigest()}"]
+        found = []
+        if provider in SIGNED_BODIES:
+            found.append(f"{prefix}body:{hashlib.sha256(body).hexdigest()}")
         if delivery:
             found.append(f"{prefix}id:{keys.digest(delivery[:200])}")
         return found
@@ -97,7 +102,7 @@ class Webhooks:
             self.store.incr(key, ttl=REPLAY_WINDOW)
             for key in self._delivery_keys(provider, delivery, body)
         ]
-        return all(count == 1 for count in counts)
+        return all(count == 1 for count in counts)  # nothing to remember: a new delivery
 
     def _forget(self, provider: Provider, delivery: str | None, body: bytes) -> None:
         for key in self._delivery_keys(provider, delivery, body):
