@@ -8,13 +8,14 @@ marketplace) cannot be saved, as it cannot be deleted: change it in git.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..access import AccessPolicy
 from ..auth import Identity
 from ..catalog import Catalog
-from ..catalog.frontmatter import parse_skill_md
+from ..catalog.frontmatter import SkillDocument, parse_skill_md
 from ..catalog.loader import PLUGIN_MANIFEST
 from ..errors import Conflict, Forbidden, InvalidRequest, SkillportError, TooLarge
 from ..sources.tree import UnsafePathError, clean_path, join
@@ -155,19 +156,40 @@ def _add_files(catalog: Catalog, target: _SaveTarget, name: str, files: list[Fil
         target.changes[path] = None
 
 
-def _check_skill_md(data: bytes, name: str) -> None:
+def _parse(data: bytes) -> SkillDocument:
     try:
-        doc = parse_skill_md(data)
+        return parse_skill_md(data)
     except SkillportError:
         raise
     except (ValueError, TypeError, RecursionError, OverflowError) as exc:
         # An invalid date, a 5,000-digit number, 5,000-deep nesting: the content is refused.
         raise InvalidRequest(f"SKILL.md front matter cannot be read: {str(exc)[:200]}") from None
+
+
+def _check_skill_md(data: bytes, name: str, previous: bytes | None) -> None:
+    """The saved SKILL.md names the skill, describes it, and brings no new problem (a bad
+    date, a huge number, deep nesting…): those it already had are the repository's."""
+    doc = _parse(data)
     if doc.name != name or not doc.description:
         raise InvalidRequest(
             f"SKILL.md front matter needs name: {name} and a description "
             f"(found name {str(doc.name)[:80]!r})"
         )
+    known: set[str] = set()
+    if previous is not None:
+        with contextlib.suppress(InvalidRequest):
+            known = {p.message for p in _parse(previous).problems}
+    new = [p for p in doc.problems if p.message not in known]
+    if new:
+        shown = "; ".join(f"line {p.line}: {p.message}" if p.line else p.message for p in new[:5])
+        raise InvalidRequest(f"SKILL.md front matter: {shown[:600]}")
+
+
+def _current(catalog: Catalog, path: str) -> bytes | None:
+    try:
+        return catalog.tree.read_bytes(path)
+    except OSError:
+        return None
 
 
 def plan_save(
@@ -186,7 +208,8 @@ def plan_save(
     if not target.exists and not skill_md:
         raise InvalidRequest("A new skill needs a SKILL.md with 'name' and 'description'")
     if skill_md:
-        _check_skill_md(skill_md, name)
+        previous = _current(catalog, join(target.folder, "SKILL.md")) if target.exists else None
+        _check_skill_md(skill_md, name, previous)
     verb = "Update" if target.exists else "Create"
     subject = f"{verb} skill {name}" + (f" in new group {target.group}" if target.new_group else "")
     return Plan(
