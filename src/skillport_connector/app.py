@@ -77,7 +77,9 @@ def create_app(settings: Settings, *, store: Store | None = None, mcp_auth: bool
     )
     base = settings.base_url
     upstream = settings.upstream()
-    oauth = OAuthServer(store, resource=f"{base}{MCP_PATH}", issuer=base)
+    oauth = OAuthServer(
+        store, resource=f"{base}{MCP_PATH}", issuer=base, also_resources=(f"{base}{SSE_PATH}",)
+    )
     services.oauth = oauth
     services.limiter = RateLimiter(store)
     api = build_api(services)
