@@ -221,16 +221,26 @@ def start(
     args: tuple[str, ...] = (),
     timeout: float = 30,
     repo: Repo | None = None,
+    port: int | None = None,
 ) -> Server:
-    """`serve` on a free loopback port; healthy within ``timeout`` s or StartFailed."""
-    port = free_port()
+    """`serve` on a (free) loopback port; healthy within ``timeout`` s or StartFailed."""
+    port = port or free_port()
     data = tmp / f"data-{port}"
     data.mkdir(parents=True)
     log = tmp / f"serve-{port}.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [*CLI, "serve", "--port", str(port), "--data-dir", str(data)]
-            + ["--marketplace", str(marketplace), *args],
+            [
+                *CLI,
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data),
+                "--marketplace",
+                str(marketplace),
+                *args,
+            ],
             env={
                 **os.environ,
                 "SKILLPORT_AUDIT_LOG": "",
@@ -290,7 +300,9 @@ def oauth_access_token(base: str, email: str) -> str:
     return str(tokens_for(base, email)[1]["access_token"])
 
 
-def mcp_rpc(base: str, access_token: str, method: str, params: dict | None = None) -> httpx.Response:
+def mcp_rpc(
+    base: str, access_token: str, method: str, params: dict | None = None
+) -> httpx.Response:
     """One JSON-RPC call to /mcp (the skills extension's methods are not in the client)."""
     from test_mcp_oauth import PROTOCOL
 
@@ -308,7 +320,12 @@ def mcp_rpc(base: str, access_token: str, method: str, params: dict | None = Non
             "extensions": {"io.modelcontextprotocol/skills": {}}
         },
     }
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": {**(params or {}), "_meta": meta}}
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": method,
+        "params": {**(params or {}), "_meta": meta},
+    }
     return httpx.post(f"{base}/mcp", json=body, headers=headers, timeout=30)
 
 

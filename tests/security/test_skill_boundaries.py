@@ -16,7 +16,6 @@ import pytest
 from hostile import (
     BOSS,
     DRAFT,
-    EDITOR,
     READER,
     SECRET,
     WRITER,
@@ -253,4 +252,3 @@ def test_hidden_content_never_reaches_a_reader_anywhere(server: Server, reader_m
     listed = mcp_rpc(server.base, reader_mcp, "skills/list")
     assert_hidden_absent(listed.content)
     assert_hidden_absent(mcp_rpc(server.base, reader_mcp, "resources/list").content)
-
