@@ -179,15 +179,18 @@ class Server:
 
     def get(self, path: str, who: str | None = READER, **kw: Any) -> httpx.Response:
         kw.setdefault("timeout", 20)
-        return httpx.get(f"{self.base}{path}", headers=self.headers(who), **kw)
+        headers = {**self.headers(who), **kw.pop("headers", {})}
+        return httpx.get(f"{self.base}{path}", headers=headers, **kw)
 
     def post(self, path: str, who: str | None = READER, **kw: Any) -> httpx.Response:
         kw.setdefault("timeout", 20)
-        return httpx.post(f"{self.base}{path}", headers=self.headers(who), **kw)
+        headers = {**self.headers(who), **kw.pop("headers", {})}
+        return httpx.post(f"{self.base}{path}", headers=headers, **kw)
 
     def delete(self, path: str, who: str | None = READER, **kw: Any) -> httpx.Response:
         kw.setdefault("timeout", 20)
-        return httpx.delete(f"{self.base}{path}", headers=self.headers(who), **kw)
+        headers = {**self.headers(who), **kw.pop("headers", {})}
+        return httpx.delete(f"{self.base}{path}", headers=headers, **kw)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")

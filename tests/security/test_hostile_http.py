@@ -91,6 +91,13 @@ def safe(segment: str) -> str:
     return quote(segment.encode("utf-8", "surrogateescape"), safe="")
 
 
+def post_json(server: Server, path: str, body: object, who: str | None = READER) -> httpx.Response:
+    """POST ``body`` as JSON text, lone surrogates and all (escaped, as a hostile client may)."""
+    headers = {**server.headers(who), "Content-Type": "application/json"}
+    raw = json.dumps(body, ensure_ascii=True)
+    return httpx.post(f"{server.base}{path}", content=raw, headers=headers, timeout=20)
+
+
 FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -107,8 +114,8 @@ def test_skill_paths_never_answer_5xx(server: Server, name: str, suffix: str) ->
 def test_listing_queries_never_answer_5xx(
     server: Server, q: str, surface: str, refresh: str
 ) -> None:
-    params = {"q": q[:600], "surface": surface[:50], "refresh": refresh[:20]}
-    check(server.get("/api/skills", params=params))
+    query = f"q={safe(q[:600])}&surface={safe(surface[:50])}&refresh={safe(refresh[:20])}"
+    check(server.get(f"/api/skills?{query}"))
 
 
 @FUZZ
@@ -120,8 +127,8 @@ def test_redeeming_hostile_tokens_never_answers_5xx(server: Server, token: str, 
 @FUZZ
 @given(body=HOSTILE_JSON)
 def test_check_updates_with_hostile_bodies_never_answers_5xx(server: Server, body: object) -> None:
-    check(server.post("/api/check-updates", json={"installed": body}))
-    check(server.post("/api/check-updates", json=body))
+    check(post_json(server, "/api/check-updates", {"installed": body}))
+    check(post_json(server, "/api/check-updates", body))
 
 
 @FUZZ
@@ -130,12 +137,8 @@ def test_saving_hostile_files_never_answers_5xx(
     server: Server, path: str, content: str, encoding: str | None
 ) -> None:
     entry = {"path": path, "content": content, "encoding": encoding}
-    raw = json.dumps({"files": [entry], "commitMessage": "fuzz"}, ensure_ascii=True)
-    headers = {**server.headers(READER), "Content-Type": "application/json"}
-    response = httpx.post(
-        f"{server.base}/api/skills/good-skill", content=raw, headers=headers, timeout=20
-    )
-    check(response)
+    body = {"files": [entry], "commitMessage": "fuzz"}
+    check(post_json(server, "/api/skills/good-skill", body, who=EDITOR))
 
 
 @FUZZ
@@ -143,7 +146,7 @@ def test_saving_hostile_files_never_answers_5xx(
 def test_client_registration_with_hostile_metadata_never_answers_5xx(
     server: Server, metadata: object
 ) -> None:
-    check(httpx.post(f"{server.base}/register", json=metadata, timeout=10))
+    check(post_json(server, "/register", metadata, who=None))
 
 
 def test_deeply_nested_bodies_never_answer_5xx(server: Server) -> None:
@@ -157,4 +160,4 @@ def test_deeply_nested_bodies_never_answer_5xx(server: Server) -> None:
                 timeout=20,
             )
         )
-    check(server.post("/api/check-updates", json={"installed": deep(900)}))
+    check(post_json(server, "/api/check-updates", {"installed": deep(900)}))

@@ -72,6 +72,7 @@ POISONS: dict[str, dict[str, object]] = {
         ),
         "plugins/other/skills/other-skill/SKILL.md": skill_md("other-skill"),
     },
+    "backslash-in-a-folder-name": {f"{SKILLS}/back\\slash/SKILL.md": skill_md("backslash")},
     "deep-plugin-json": {
         "plugins/other/.claude-plugin/plugin.json": f'{{"name": "other", "x": {deep_json()}}}',
         "plugins/other/skills/other-skill/SKILL.md": skill_md("other-skill"),
@@ -335,22 +336,37 @@ def test_redemptions_never_write_the_token_to_the_log(utf8_server: Server) -> No
 
 # -- defect 10: invalid skill names are not served ----------------------------------------------
 
-BAD_NAMES = {
-    "dotdot": "'..'",
-    "backslashes": "'..\\..\\..\\evil'",
-    "lookalike": "\u0441sv-profiler",  # Cyrillic es
-    "crlf": '"crlf\\r\\nX-Injected: 1"',
-    "nonlatin": "\u6280\u80fd-\u30c7\u30fc\u30bf",
-    "uppercase": "Csv-Profiler",
-}
-NAME_FILES = {
+BAD_NAMES = [
+    "..",
+    "..\\..\\..\\evil",
+    "\u0441sv-profiler",  # Cyrillic es
+    "crlf\r\nX-Injected: 1",
+    "\u6280\u80fd-\u30c7\u30fc\u30bf",  # not latin-1
+    "Csv-Profiler",
+]
+
+
+def named(name: str) -> str:
+    return f"---\nname: {json.dumps(name)}\ndescription: Profiles csv files too.\n---\n\nBody.\n"
+
+
+#: Each bad name twice: as the front-matter name of a published single-skill plugin, and
+#: (where a file system allows it) as a skill folder's name.
+NAME_FILES: dict[str, object] = {
     **base_files(),
+    MARKET: marketplace(
+        {"name": "tools", "source": "./plugins/tools", "description": "T."},
+        *(
+            {"name": f"single{i}", "source": f"./plugins/single{i}", "description": "S."}
+            for i in range(len(BAD_NAMES))
+        ),
+    ),
     f"{SKILLS}/csv-profiler/SKILL.md": skill_md("csv-profiler", "Profiles CSV files."),
+    **{f"plugins/single{i}/SKILL.md": named(name) for i, name in enumerate(BAD_NAMES)},
     **{
-        f"{SKILLS}/{folder}/SKILL.md": (
-            f"---\nname: {name}\ndescription: Profiles csv files too.\n---\n\nBody.\n"
-        )
-        for folder, name in BAD_NAMES.items()
+        f"{SKILLS}/{name}/SKILL.md": named(name)
+        for name in BAD_NAMES
+        if "/" not in name and "\\" not in name and name != ".."
     },
 }
 
@@ -388,8 +404,8 @@ def test_invalid_names_are_findings(name_server: Server) -> None:
     debug = name_server.get("/api/debug/plugins", who=EDITOR)
     assert debug.status_code == 200
     files = {f["file"] for f in debug.json()["findings"]}
-    for folder in BAD_NAMES:
-        assert f"{SKILLS}/{folder}/SKILL.md" in files, folder
+    for i in range(len(BAD_NAMES)):
+        assert f"plugins/single{i}/SKILL.md" in files
 
 
 def test_mcp_lists_only_valid_names(name_server: Server) -> None:

@@ -18,6 +18,7 @@ from hostile import (
     Link,
     Repo,
     Server,
+    StartFailed,
     access,
     marketplace,
     names,
@@ -56,10 +57,20 @@ def farm_files() -> dict[str, object]:
     return files
 
 
+_FAILED_START: list[StartFailed] = []
+
+
 @pytest.fixture(scope="module")
 def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with serving(tmp_path_factory.mktemp("farm"), farm_files(), timeout=30) as server:
-        yield server
+    # A failed module fixture is set up again for every test: wait for it only once.
+    if _FAILED_START:
+        raise _FAILED_START[0]
+    try:
+        with serving(tmp_path_factory.mktemp("farm"), farm_files(), timeout=30) as server:
+            yield server
+    except StartFailed as exc:
+        _FAILED_START.append(exc)
+        raise
 
 
 def test_a_symlink_farm_in_git_does_not_stall_the_start(farm: Server) -> None:
