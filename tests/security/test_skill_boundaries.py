@@ -22,6 +22,7 @@ from hostile import (
     Link,
     Server,
     access,
+    git,
     marketplace,
     mcp_rpc,
     names,
@@ -97,6 +98,19 @@ def test_writer_of_root_skill_cannot_write_access_json(server: Server) -> None:
     assert server.get("/api/skills/public-skill/edit", who=WRITER).status_code == 403
 
 
+def planted(path: str) -> str:
+    """Content that would be valid at ``path``, so only the boundary can refuse it."""
+    if path == ".claude-plugin/marketplace.json":
+        hijacked = json.loads(json.dumps(FILES[path]))
+        hijacked["plugins"].append({"name": "planted", "source": "./plugins/planted"})
+        return json.dumps(hijacked)
+    if path.endswith("plugin.json"):
+        return json.dumps({"name": "root-skill", "version": "9.9.9"})
+    if path.endswith("SKILL.md"):
+        return skill_md(path.split("/")[-2] if "/" in path else "planted", "planted by a writer")
+    return "* text eol=lf\n"
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -115,15 +129,22 @@ def test_writer_of_root_skill_cannot_write_outside_its_own_folder(
 ) -> None:
     assert server.repo is not None
     before = server.repo.head()
-    assert save(server, WRITER, path, skill_md("planted", "planted by the writer")) in (400, 403)
+    assert save(server, WRITER, path, planted(path)) in (400, 403)
     assert server.repo.head() == before
 
 
-def test_writer_of_root_skill_may_still_save_its_own_files(server: Server) -> None:
+def test_a_save_of_the_root_skill_s_own_file_writes_that_file_only(server: Server) -> None:
+    """Saving the root skill's SKILL.md is either refused as a whole (as delete is) or one
+    commit that touches nothing but that file."""
     assert server.repo is not None
-    text = skill_md("root-skill", "A skill at the marketplace root, revised.")
-    assert save(server, WRITER, "SKILL.md", text) == 200
-    assert "revised" in server.repo.show("SKILL.md")
+    before = server.repo.head()
+    status = save(server, WRITER, "SKILL.md", skill_md("root-skill", "Revised at the root."))
+    assert status in (200, 400, 403)
+    if status == 200:
+        changed = git("diff", "--name-only", before, "main", cwd=server.repo.bare).split()
+        assert changed == ["SKILL.md"]
+    else:
+        assert server.repo.head() == before
 
 
 def test_root_skill_detail_lists_only_its_own_files(server: Server) -> None:
