@@ -47,10 +47,10 @@ done
 [ -n "$TOKEN" ] || die "missing install token: ask Claude (or GET /api/skills/<name>/install) for a new one"
 # Tokens are URL-safe base64 after their prefix; anything else never reaches the URL.
 [[ "$TOKEN" =~ ^sk_(install|edit)_[A-Za-z0-9_-]{1,200}$ ]] || die "that is not a Skillport token"
-for delay in $RETRY_DELAYS; do
+read -r -a DELAYS <<< "$RETRY_DELAYS"
+for delay in "${DELAYS[@]}"; do
   [[ "$delay" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "SKILLPORT_RETRY_DELAYS must be numbers of seconds, not '$delay'"
 done
-read -r -a DELAYS <<< "$RETRY_DELAYS"
 ATTEMPTS=$(( ${#DELAYS[@]} + 1 ))
 command -v curl >/dev/null || die "curl is required"
 command -v python3 >/dev/null || die "python3 is required"
