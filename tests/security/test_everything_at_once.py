@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+import test_names_and_yaml as names_mod
 import test_repository_content as content
 import test_skill_boundaries as boundaries
 import test_symlink_walks as walks
@@ -36,16 +37,16 @@ def everything() -> dict[str, Any]:
     files: dict[str, Any] = {}
     for part in (
         content.every_poison(),
-        content.YAML_FILES,
-        content.UTF8_FILES,
-        content.NAME_FILES,
+        names_mod.YAML_FILES,
+        names_mod.UTF8_FILES,
+        names_mod.NAME_FILES,
         walks.farm_files(),
         walks.loop_files(),
         boundaries.FILES,
     ):
         files.update(part)
     entries = {}
-    for part in (content.NAME_FILES, boundaries.FILES):
+    for part in (names_mod.NAME_FILES, boundaries.FILES):
         for entry in part[MARKET_FILE]["plugins"]:
             entries[entry["name"]] = entry
     files[MARKET_FILE] = marketplace(*entries.values())
