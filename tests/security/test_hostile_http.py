@@ -161,3 +161,12 @@ def test_deeply_nested_bodies_never_answer_5xx(server: Server) -> None:
             )
         )
     check(post_json(server, "/api/check-updates", {"installed": deep(900)}))
+
+
+@pytest.mark.parametrize("path", ["crlf\r\nX-Injected: 1", "lf\nonly", "nul\u0000x"])
+def test_saving_a_file_path_with_a_line_break_answers_400(server: Server, path: str) -> None:
+    """Found by the generated test above: git refused such a path and the save answered 503."""
+    body = {"files": [{"path": path, "content": "x"}], "commitMessage": "control"}
+    response = post_json(server, "/api/skills/good-skill", body, who=EDITOR)
+    assert response.status_code == 400, response.text[:300]
+    assert "fatal:" not in response.text  # git's own words stay in the server's log
