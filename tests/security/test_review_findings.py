@@ -1,0 +1,144 @@
+"""Findings of the independent security review of the hardened branch (issue 9 follow-up).
+
+Each test is one defect found by attacking a running ``serve`` on a hostile marketplace;
+each fails on the reviewed commit and states the behaviour that should hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from hostile import (
+    BOSS,
+    SECRET,
+    WRITER,
+    Link,
+    Server,
+    access,
+    git,
+    marketplace,
+    names,
+    serving,
+    skill_md,
+)
+
+WRITES = f"local:{WRITER}"
+BOSS_EMAIL = BOSS.split(":", 1)[1]
+MULTI = "plugins/multi/skills"
+FILES = {
+    ".claude-plugin/marketplace.json": marketplace(
+        # a second skill folder listed inside the first one's folder
+        {"name": "multi", "source": "./plugins/multi", "description": "M.",
+         "skills": ["./skills/nest/deep", "./skills/nest-two/deep"]},
+    ),  # fmt: skip
+    ".skillport/access.json": access(
+        skills={
+            "nest": {"write": [WRITES]},
+            "deep-secret": {"read": [BOSS], "write": [BOSS]},
+            "nest-two": {"write": [WRITES]},
+            "deep-secret-two": {"read": [BOSS], "write": [BOSS]},
+            "linky": {"write": [WRITES]},
+            "notes-skill": {"write": [WRITES]},
+            "git-skill": {"write": [WRITES]},
+        }
+    ),
+    f"{MULTI}/nest/SKILL.md": skill_md("nest"),
+    f"{MULTI}/nest/deep/SKILL.md": skill_md("deep-secret", f"Only the boss: {SECRET}"),
+    f"{MULTI}/nest-two/SKILL.md": skill_md("nest-two"),
+    f"{MULTI}/nest-two/deep/SKILL.md": skill_md("deep-secret-two", f"Boss only: {SECRET}"),
+    f"{MULTI}/nest-two/deep/private-plan.md": f"{SECRET}\n",
+    f"{MULTI}/linky/SKILL.md": skill_md("linky"),
+    f"{MULTI}/linky/sub/f.txt": "a real file\n",
+    f"{MULTI}/linky/lnk": Link("sub"),
+    f"{MULTI}/notes-skill/SKILL.md": skill_md("notes-skill"),
+    f"{MULTI}/notes-skill/notes.txt": "notes the writer keeps\n",
+    f"{MULTI}/git-skill/SKILL.md": skill_md("git-skill"),
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with serving(tmp_path_factory.mktemp("review"), FILES) as running:
+        yield running
+
+
+def tree(server: Server, folder: str) -> list[str]:
+    assert server.repo is not None
+    out = git("ls-tree", "-r", "--name-only", "main", "--", folder, cwd=server.repo.bare)
+    return out.splitlines()
+
+
+def test_the_fixture_nests_a_hidden_skill_inside_a_writable_one(server: Server) -> None:
+    assert "deep-secret" in names(server.get("/api/skills", who=BOSS_EMAIL))
+    assert "deep-secret" not in names(server.get("/api/skills", who=WRITER))
+    assert "nest" in names(server.get("/api/skills", who=WRITER))
+
+
+# -- delete walks its own folder only ------------------------------------------------------------
+
+
+def test_deleting_a_skill_never_deletes_another_skill_nested_in_its_folder(
+    server: Server,
+) -> None:
+    """A writer of ``nest`` only must not remove ``deep-secret`` (boss only), whose folder
+    lies inside ``nest``'s: a save already refuses to write there, a delete must not either."""
+    r = server.delete("/api/skills/nest?confirm=true", who=WRITER)
+    assert r.status_code in (200, 400, 403, 409), r.text
+    assert f"{MULTI}/nest/deep/SKILL.md" in tree(server, MULTI)
+    assert "deep-secret" in names(server.get("/api/skills", who=BOSS_EMAIL))
+
+
+def test_a_delete_answer_never_names_a_hidden_skill_s_files(server: Server) -> None:
+    r = server.delete("/api/skills/nest-two?confirm=true", who=WRITER)
+    assert "private-plan" not in r.text and "deep/" not in r.text
+
+
+def test_deleting_a_skill_removes_its_folder_links_too(server: Server) -> None:
+    """``lnk -> sub`` is an entry of the skill's folder: a delete removes the link itself,
+    not phantom files behind it, and leaves nothing of the skill in the repository."""
+    r = server.delete("/api/skills/linky?confirm=true", who=WRITER)
+    assert r.status_code == 200, r.text
+    assert f"{MULTI}/linky/lnk/f.txt" not in r.json()["files"]
+    assert tree(server, f"{MULTI}/linky") == []
+
+
+# -- a save writes what it says, and only that ----------------------------------------------------
+
+
+def test_a_save_never_silently_replaces_an_existing_file_with_a_folder(server: Server) -> None:
+    """Saving ``notes.txt/evil`` while ``notes.txt`` is a file: git's index replaces the
+    file by a folder, so the file is lost without being listed in the answer."""
+    body = {"files": [{"path": "notes.txt/evil", "content": "x"}]}
+    r = server.post("/api/skills/notes-skill", who=WRITER, json=body)
+    assert r.status_code == 400, r.text
+    assert f"{MULTI}/notes-skill/notes.txt" in tree(server, f"{MULTI}/notes-skill")
+
+
+@pytest.mark.parametrize("path", [".GIT/config", "x/.Git/hooks/pre-commit", "git~1/config"])
+def test_a_save_of_a_path_git_refuses_is_a_400_not_an_empty_commit(
+    server: Server, path: str
+) -> None:
+    """``.git`` in any case (and its NTFS short name) is refused by git itself: the save
+    answered 200 with a commit that wrote nothing. The reserved-path rule must match git's."""
+    assert server.repo is not None
+    before = server.repo.commits()
+    r = server.post(
+        "/api/skills/git-skill", who=WRITER, json={"files": [{"path": path, "content": "x"}]}
+    )
+    assert r.status_code == 400, r.text
+    assert server.repo.commits() == before
+
+
+# -- OAuth registration ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("grant_types", [[{}], [[]]])
+def test_registration_with_unhashable_grant_types_is_a_400(
+    server: Server, grant_types: list[object]
+) -> None:
+    body = {"redirect_uris": ["https://client.example/cb"], "grant_types": grant_types}
+    r = httpx.post(f"{server.base}/register", json=body, timeout=10)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == "invalid_client_metadata"
