@@ -30,9 +30,13 @@ MULTI = "plugins/multi/skills"
 FILES = {
     ".claude-plugin/marketplace.json": marketplace(
         # a second skill folder listed inside the first one's folder
-        {"name": "multi", "source": "./plugins/multi", "description": "M.",
-         "skills": ["./skills/nest/deep", "./skills/nest-two/deep"]},
-    ),  # fmt: skip
+        {
+            "name": "multi",
+            "source": "./plugins/multi",
+            "description": "M.",
+            "skills": ["./skills/nest/deep", "./skills/nest-two/deep"],
+        },
+    ),
     ".skillport/access.json": access(
         skills={
             "nest": {"write": [WRITES]},
@@ -142,3 +146,22 @@ def test_registration_with_unhashable_grant_types_is_a_400(
     r = httpx.post(f"{server.base}/register", json=body, timeout=10)
     assert r.status_code == 400, r.text
     assert r.json()["error"] == "invalid_client_metadata"
+
+
+# -- MCP: a missing resource is an answer, not a server error ----------------------------------
+
+
+def test_reading_a_missing_mcp_resource_logs_no_traceback(server: Server) -> None:
+    """Every ``resources/read`` of a skill or file the reader cannot see was logged as an
+    ERROR with a full traceback: any signed-in reader can flood the log. NotFound is the
+    expected answer (the same for hidden and absent), not a server error."""
+    from hostile import mcp_rpc, oauth_access_token
+
+    token = oauth_access_token(server.base, WRITER)
+    start = len(server.output())
+    for uri in ("skill://deep-secret/SKILL.md", "skill://no-such-skill/SKILL.md"):
+        r = mcp_rpc(server.base, token, "resources/read", {"uri": uri})
+        assert "Resource not found" in r.text
+    log = server.output()[start:]
+    assert "Traceback" not in log
+    assert "Error reading resource" not in log
