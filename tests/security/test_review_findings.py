@@ -165,3 +165,41 @@ def test_reading_a_missing_mcp_resource_logs_no_traceback(server: Server) -> Non
     log = server.output()[start:]
     assert "Traceback" not in log
     assert "Error reading resource" not in log
+
+
+# -- OAuth: the token endpoint and what a client may register ----------------------------------
+
+
+def test_a_non_ascii_pkce_challenge_is_refused_not_a_500(server: Server) -> None:
+    """``hmac.compare_digest`` raises TypeError on non-ASCII text: a challenge of 43 ``é``
+    passed the length check at /authorize and made the code exchange at /token a 500.
+    A challenge is base64url (RFC 7636 §4.2); anything else is refused up front."""
+    from test_mcp_oauth import REDIRECT, authorize, register, token
+
+    client_id = register(server.base)
+    try:
+        code = authorize(server.base, client_id, "é" * 43, WRITER)
+    except AssertionError:
+        return  # refused at /authorize: that is the fix
+    r = token(
+        server.base,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=REDIRECT,
+        client_id=client_id,
+        code_verifier="v" * 43,
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == "invalid_grant"
+
+
+def test_a_redirect_uri_with_user_info_cannot_be_registered(server: Server) -> None:
+    """``https://claude.ai%2F@evil.example/cb`` sends the code to evil.example while the
+    consent page ("You will be sent back to …", percent-decoded) shows
+    ``https://claude.ai/@evil.example/cb``. Loopback URLs already refuse user-info; the
+    registration rule should refuse it for every redirect URI."""
+    for uri in ("https://claude.ai@evil.example/cb", "https://claude.ai%2F@evil.example/cb"):
+        body = {"redirect_uris": [uri], "client_name": "Claude"}
+        r = httpx.post(f"{server.base}/register", json=body, timeout=10)
+        assert r.status_code == 400, (uri, r.text)
+        assert r.json()["error"] == "invalid_redirect_uri"
