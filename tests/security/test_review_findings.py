@@ -203,3 +203,20 @@ def test_a_redirect_uri_with_user_info_cannot_be_registered(server: Server) -> N
         r = httpx.post(f"{server.base}/register", json=body, timeout=10)
         assert r.status_code == 400, (uri, r.text)
         assert r.json()["error"] == "invalid_redirect_uri"
+
+
+def test_a_non_ascii_sign_in_cookie_is_an_expired_sign_in_not_a_500(server: Server) -> None:
+    """The browser-binding cookie is compared with ``secrets.compare_digest``, which raises
+    TypeError on non-ASCII text: a forged ``sp_signin`` cookie made /login a 500."""
+    from test_mcp_oauth import auth_params, pkce, register
+
+    client_id = register(server.base)
+    start = httpx.get(
+        f"{server.base}/authorize", params=auth_params(client_id, pkce()[1]), timeout=10
+    )
+    assert start.status_code == 302, start.text
+    login = start.headers["location"]
+    r = httpx.get(
+        f"{server.base}{login}", headers={"Cookie": "sp_signin=\u00e9t\u00e9".encode()}, timeout=10
+    )
+    assert r.status_code == 400, r.text
