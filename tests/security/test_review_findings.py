@@ -7,6 +7,7 @@ each fails on the reviewed commit and states the behaviour that should hold.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -220,3 +221,27 @@ def test_a_non_ascii_sign_in_cookie_is_an_expired_sign_in_not_a_500(server: Serv
         f"{server.base}{login}", headers={"Cookie": "sp_signin=\u00e9t\u00e9".encode()}, timeout=10
     )
     assert r.status_code == 400, r.text
+
+
+# -- the development sign-in on a server that listens on every address ----------------------------
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
+def test_dev_sign_in_does_not_exist_when_the_server_listens_off_loopback(
+    tmp_path: Path, host: str
+) -> None:
+    """The image sets ``SKILLPORT_HOST=0.0.0.0``; ``docker run -p 8787:8787 -e
+    SKILLPORT_PUBLIC_URL=http://localhost:8787`` (what one tries after the refusal of a
+    non-loopback public URL) started with the "any e-mail" sign-in, and the Host check lets
+    anyone on the network in with ``Host: localhost:8787``. The dev sign-in needs the
+    listening address to be loopback too (``Settings.local_only``, as ``--no-auth`` does):
+    refuse to start, or offer no dev sign-in. (Checked on the settings: binding every
+    interface in a test would expose it.)"""
+    from skillport_connector.settings import ConfigError, Settings
+
+    settings = Settings(host=host, port=8787, public_url="http://localhost:8787", data_dir=tmp_path)
+    try:
+        settings.check()
+    except ConfigError:
+        return
+    assert not settings.dev_sign_in
