@@ -245,3 +245,35 @@ def test_dev_sign_in_does_not_exist_when_the_server_listens_off_loopback(
     except ConfigError:
         return
     assert not settings.dev_sign_in
+
+
+# -- access.json rules that name nothing --------------------------------------------------------
+
+
+def test_an_access_rule_naming_no_skill_or_group_is_reported(tmp_path: Path) -> None:
+    """``"skills": {"Secret-Skill": …}`` (a case slip) or a group renamed since: the rule
+    matches nothing, so the skill it was meant to hide falls back to ``defaults`` (read
+    ``*``), and ``validate`` said "0 errors, 0 warnings". A rule that names no skill or
+    group fails open silently; it must at least be a finding wherever findings are shown."""
+    import subprocess
+
+    from hostile import CLI, write_files
+
+    write_files(
+        tmp_path,
+        {
+            ".claude-plugin/marketplace.json": marketplace(
+                {"name": "tools", "source": "./plugins/tools", "description": "T."}
+            ),
+            ".skillport/access.json": access(
+                skills={"Secret-Skill": {"read": [BOSS]}}, groups={"Tools": {"read": [BOSS]}}
+            ),
+            "plugins/tools/skills/secret-skill/SKILL.md": skill_md("secret-skill", SECRET),
+        },
+    )
+    out = subprocess.run(
+        [*CLI, "validate", str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    report = out.stdout + out.stderr
+    assert "Secret-Skill" in report, report
+    assert "Tools" in report, report
