@@ -28,8 +28,12 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table
 
 
 def render_markdown(text: str) -> Markup:
-    """Safe HTML for ``text``."""
-    html = _md.render(text[:MAX_MARKDOWN])
+    """Safe HTML for ``text``; its headings one level down (the page has the only h1)."""
+    tokens = _md.parse(text[:MAX_MARKDOWN])
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + 1)}"
+    html = _md.renderer.render(tokens, _md.options, {})
     clean = nh3.clean(
         html,
         tags=TAGS,
