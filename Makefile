@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean redis-server chromium
+.PHONY: run test lint bench clean redis-server chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -53,6 +53,10 @@ lint: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/catalog_bench.py
 	$(BIN)/python benchmarks/pages_bench.py
+
+# Screenshots of the web pages for the README (docs/screenshots/).
+screenshots: $(VENV)/.test-installed chromium
+	$(BIN)/python tests/browser/screenshots.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache
