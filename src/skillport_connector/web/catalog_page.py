@@ -14,8 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from ..catalog import FILTER_SURFACES, SURFACES, Catalog
-from .history import last_changed
+from ..catalog import FILTER_SURFACES, SURFACES
 from .listing import PAGE_SIZE, Facets, Filters, facets, matching
 from .site import Visitor, Web
 
@@ -23,12 +22,6 @@ from .site import Visitor, Web
 @dataclass(frozen=True)
 class CatalogPage:
     web: Web
-
-    def dates(self, catalog: Catalog) -> dict[str, str]:
-        """Each skill's last change, once per snapshot (blocking the first time)."""
-        return self.web.services.snapshots.memo(
-            catalog, ("web", "dates"), lambda: last_changed(catalog)
-        )
 
     def results(self, visitor: Visitor, filters: Filters, dates: dict[str, str]) -> Markup:
         view = visitor.view
@@ -55,7 +48,7 @@ class CatalogPage:
     async def handle(self, request: Request, visitor: Visitor) -> Response:
         filters = Filters.parse(request.query_params)
         catalog = visitor.view.catalog
-        dates = await run_in_threadpool(self.dates, catalog)
+        dates = await run_in_threadpool(self.web.dates, catalog)
         results = self.results(visitor, filters, dates)
         if request.query_params.get("partial") == "1":
             return HTMLResponse(str(results))

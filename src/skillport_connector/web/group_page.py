@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -52,8 +53,9 @@ class GroupPage:
         if report is None or plugin is None:
             raise NotFound(f"No group named {name[:100]!r}.")
         skills = [view.summary(view.catalog.skills[s]) for s in report.skills]
+        dates = await run_in_threadpool(self.web.dates, view.catalog)
         return self.web.html(
             request, "group.html", visitor, group=report, description=plugin.description,
-            fields=manifest_rows(plugin.entry, plugin.manifest), skills=skills, dates={},
+            fields=manifest_rows(plugin.entry, plugin.manifest), skills=skills, dates=dates,
             surfaces=SURFACES,
         )  # fmt: skip

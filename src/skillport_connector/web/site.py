@@ -20,9 +20,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..api.errors import HTTP_STATUS
 from ..auth.handlers.authorize import AuthorizationHandler
+from ..catalog import Catalog
 from ..errors import SkillportError
 from ..services import Services, View
 from .assets import Assets
+from .history import last_changed
 from .security import secure
 from .sessions import COOKIE, Sessions, WebSession
 
@@ -94,6 +96,12 @@ class Web:
         if session is None:
             return None
         return Visitor(token, session, self.services.view(session.who))
+
+    def dates(self, catalog: Catalog) -> dict[str, str]:
+        """Each skill's last change, once per snapshot (blocking the first time)."""
+        return self.services.snapshots.memo(
+            catalog, ("web", "dates"), lambda: last_changed(catalog)
+        )
 
     def html(
         self, request: Request, template: str, visitor: Visitor | None, status: int = 200,

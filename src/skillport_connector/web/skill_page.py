@@ -21,9 +21,9 @@ from starlette.responses import Response
 from .. import install as packaging
 from ..api.install import package_response
 from ..auth.handlers.common import read_form
-from ..catalog import SURFACES
+from ..catalog import SURFACES, Catalog
 from ..catalog.frontmatter import parse_skill_md
-from ..errors import NotFound
+from ..errors import NotFound, Unavailable
 from ..services.records import IssuedTicket, SkillDetail
 from ..services.skills import get_skill
 from .history import skill_history
@@ -42,6 +42,17 @@ def front_matter_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
         text = value if isinstance(value, str) else json.dumps(value, default=str)
         rows.append((str(key)[:100], text[:1000]))
     return rows
+
+
+def text_of(catalog: Catalog, path: str, size: int) -> str | None:
+    """A file's text for the viewer; None when it is binary or too large. Blocking."""
+    if size > MAX_VIEW_BYTES:
+        return None
+    try:
+        data = catalog.tree.read_bytes(path)
+    except OSError:
+        raise Unavailable("The file changed while being read; retry.", retry_after=1) from None
+    return None if packaging.is_binary(data) else data.decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -114,11 +125,7 @@ class SkillPage:
         entry = next((f for f in skill.files if f.path == path), None)
         if entry is None:
             raise NotFound(f"{skill.name} has no file {path[:200]!r}.")
-        text: str | None = None
-        if entry.size <= MAX_VIEW_BYTES:
-            data = await run_in_threadpool(view.catalog.tree.read_bytes, skill.file_path(path))
-            if not packaging.is_binary(data):
-                text = data.decode("utf-8")
+        text = await run_in_threadpool(text_of, view.catalog, skill.file_path(path), entry.size)
         return self.web.html(
             request, "file.html", visitor, skill=view.summary(skill), path=path, text=text,
             size=entry.size, limit=MAX_VIEW_BYTES,
