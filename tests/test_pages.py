@@ -13,6 +13,8 @@ from pagesite import DEMO, EDITOR, READER, make_library
 from starlette.testclient import TestClient
 
 from skillport_connector.app import create_app, services_of
+from skillport_connector.auth import Identity
+from skillport_connector.auth.handlers.common import COOKIE as SIGN_IN_COOKIE
 from skillport_connector.settings import Settings
 from skillport_connector.store import keys
 from skillport_connector.web import listing
@@ -97,6 +99,24 @@ def test_the_session_cookie_is_httponly_lax_and_stored_only_as_a_hash(app, clien
     store = services_of(app).store
     assert store.get(keys.WEB_SESSION + token) is None
     assert store.get(keys.hashed(keys.WEB_SESSION, token)) is not None
+
+
+def test_the_session_cookie_is_secure_behind_a_public_https_url(tmp_path):
+    settings = Settings(
+        marketplace=make_library(tmp_path), data_dir=tmp_path / "d", audit_log="",
+        public_url="https://skills.example.com",
+    )  # fmt: skip
+    app = create_app(settings)
+    oauth = services_of(app).oauth
+    pending_id = oauth.start_web("/")  # as /signin does, then the identity provider's callback
+    oauth.signed_in(pending_id, Identity.local(READER))
+    pending = oauth.pending(pending_id)
+    assert pending is not None
+    with TestClient(app, base_url=settings.base_url) as client:
+        client.cookies.set(SIGN_IN_COOKIE, pending.browser)
+        opened = client.get(f"/session?pending={pending_id}", follow_redirects=False)
+    assert opened.status_code == 303
+    assert "secure" in opened.headers["set-cookie"].lower()
 
 
 def test_signing_in_again_rotates_the_cookie_and_revokes_the_old_session(client):

@@ -31,7 +31,8 @@ function setUpInstantSearch() {
     const request = ++latest;
     const response = await fetch("/?" + (query ? query + "&" : "") + "partial=1",
       { credentials: "same-origin", headers: { Accept: "text/html" } });
-    if (request !== latest || !response.ok) return;
+    if (request !== latest) return;
+    if (response.redirected || !response.ok) { form.submit(); return; }  // signed out: reload
     results.innerHTML = await response.text();
     history.replaceState(null, "", query ? "/?" + query : "/");
   };
