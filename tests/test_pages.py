@@ -22,6 +22,7 @@ from skillport_connector.web.history import last_changed, skill_history
 from skillport_connector.web.markdown import render_markdown
 from skillport_connector.web.security import CSP
 from skillport_connector.web.sessions import COOKIE
+from skillport_connector.web.text import display
 
 
 @pytest.fixture
@@ -239,3 +240,18 @@ def test_a_folder_library_has_no_history(tmp_path):
     catalog = services_of(app).source.catalog
     assert skill_history(catalog, catalog.skills["csv-profiler"]) is None
     assert last_changed(catalog) == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("plain", "plain"),
+        ({"name": "Ann", "email": "ann@example.com"}, "Ann <ann@example.com>"),
+        ({"name": "Ann"}, "Ann"),
+        (["a", "b", 3], "a, b, 3"),
+        ({"nested": [1, {"x": 2}]}, '{"nested": [1, {"x": 2}]}'),
+        ("x" * 5000, "x" * 1000),
+    ],
+)
+def test_manifest_and_front_matter_values_read_as_text(value, shown):
+    assert display(value) == shown

@@ -8,7 +8,6 @@ are marked as such.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,25 +19,22 @@ from ..catalog import SURFACES
 from ..errors import NotFound
 from .listing import groups
 from .site import Visitor, Web
+from .text import MAX_ROWS, rows
 
 #: Manifest fields shown, in this order (others follow).
 FIELDS = ("description", "version", "author", "category", "homepage", "repository", "license")
 
 
 def manifest_rows(entry: Any, manifest: Any) -> list[tuple[str, str]]:
+    """The group's fields (the marketplace entry wins over plugin.json, as for loading)."""
     merged: dict[str, Any] = {}
-    for source in (manifest, entry):  # the marketplace entry wins, as for loading
+    for source in (manifest, entry):
         if hasattr(source, "items"):
-            merged.update({str(k): v for k, v in list(source.items())[:50]})
-    merged.pop("name", None)
-    merged.pop("source", None)
+            merged.update({str(k): v for k, v in list(source.items())[:MAX_ROWS]})
+    for key in ("name", "source", "description", "version"):  # shown elsewhere on the page
+        merged.pop(key, None)
     keys = [k for k in FIELDS if k in merged] + sorted(k for k in merged if k not in FIELDS)
-    rows = []
-    for key in keys[:50]:
-        value = merged[key]
-        text = value if isinstance(value, str) else json.dumps(value, default=str)
-        rows.append((key[:100], text[:1000]))
-    return rows
+    return rows([(k, merged[k]) for k in keys])
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ to ask Claude once the connector is added.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,18 +29,14 @@ from .history import skill_history
 from .markdown import render_markdown
 from .security import check_csrf, check_origin
 from .site import Visitor, Web
+from .text import rows
 
 #: Larger files are not shown in the viewer (the package still has them).
 MAX_VIEW_BYTES = 256 * 1024
 
 
 def front_matter_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """The front matter as (key, text) rows; nested values as compact JSON, all bounded."""
-    rows = []
-    for key, value in list(data.items())[:50]:
-        text = value if isinstance(value, str) else json.dumps(value, default=str)
-        rows.append((str(key)[:100], text[:1000]))
-    return rows
+    return rows(list(data.items()))
 
 
 def text_of(catalog: Catalog, path: str, size: int) -> str | None:
