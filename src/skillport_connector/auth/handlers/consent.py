@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -12,12 +12,13 @@ from starlette.responses import RedirectResponse, Response
 from ..errors import OAuthError
 from ..oauth import WEB_CLIENT_ID, OAuthServer
 from ..records import PendingAuthorization
+from ..redirects import shown_target
 from .common import COOKIE, EXPIRED, error_page, page, pending_id_of, same_browser
 
 CONSENT_FORM = """<p><strong>{client}</strong> wants to use Skillport as
 <strong>{email}</strong>: list, search and install the skills you may use,
 and change the ones you may edit.</p>
-<p class="muted">You will be sent back to {target}</p>
+<p class="muted">You will be sent back to <strong>{host}</strong> ({target})</p>
 <form method="post" action="/consent">
 <input type="hidden" name="pending" value="{pending}">
 <button name="decision" value="allow" type="submit">Allow</button>
@@ -55,7 +56,8 @@ class ConsentHandler:
         body = CONSENT_FORM.format(
             client=html.escape(client.client_name if client else "an application"),
             email=html.escape(pending.user.email),
-            target=html.escape(unquote(pending.redirect_uri.split("?")[0])),
+            host=html.escape(urlsplit(pending.redirect_uri).hostname or ""),
+            target=html.escape(shown_target(pending.redirect_uri)),
             pending=html.escape(pending_id),
         )
         return page("Allow access?", body)
