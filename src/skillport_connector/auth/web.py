@@ -1,6 +1,6 @@
 """The authorization server's routes: metadata, registration, the sign-in and consent
-pages, token and revocation. Each endpoint is a handler in :mod:`.handlers`; this module
-only assembles them."""
+pages, token and revocation, and the device authorization grant (RFC 8628). Each endpoint
+is a handler in :mod:`.handlers`; this module only assembles them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from starlette.routing import Route
 
 from ..clientip import ClientAddress
 from ..loopback import is_loopback_url
+from .device import DeviceFlow
 from .handlers.authorize import AuthorizationHandler
 from .handlers.consent import ConsentHandler
+from .handlers.device import DeviceAuthorizationHandler, DevicePageHandler
 from .handlers.guard import Endpoint, Guarded
 from .handlers.metadata import AuthorizationServerMetadataHandler, ProtectedResourceMetadataHandler
 from .handlers.register import RegistrationHandler
@@ -49,6 +51,7 @@ def oauth_routes(
     resource = ProtectedResourceMetadataHandler(server.resource, base_url).handle
     register = RegistrationHandler(server, limiter, register_limit).handle
     authorize = AuthorizationHandler(server, upstream, dev, base_url.startswith("https://"))
+    device = DeviceFlow(server, base_url)
     routes = [
         Route(
             "/.well-known/oauth-authorization-server",
@@ -66,8 +69,22 @@ def oauth_routes(
         Route(
             "/login", guarded(DevSignInHandler(server, dev).handle, False), methods=["GET", "POST"]
         ),
-        Route("/consent", guarded(ConsentHandler(server).handle, False), methods=["GET", "POST"]),
-        Route("/token", guarded(TokenHandler(server).handle, True), methods=["POST"]),
+        Route(
+            "/consent",
+            guarded(ConsentHandler(server, device).handle, False),
+            methods=["GET", "POST"],
+        ),
+        Route("/token", guarded(TokenHandler(server, device).handle, True), methods=["POST"]),
+        Route(
+            "/device_authorization",
+            guarded(DeviceAuthorizationHandler(device).handle, True),
+            methods=["POST"],
+        ),
+        Route(
+            "/device",
+            guarded(DevicePageHandler(device, authorize).handle, False),
+            methods=["GET", "POST"],
+        ),
         Route("/revoke", guarded(RevocationHandler(server).handle, True), methods=["POST"]),
     ]
     routes += [Route(PROTECTED_RESOURCE + p, resource, methods=["GET"]) for p in resource_paths]

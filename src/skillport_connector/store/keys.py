@@ -25,6 +25,10 @@ OAUTH_FAMILY = "oauth:family:"
 OAUTH_ACCESS = "oauth:access:"
 #: OAuth: refresh tokens (hashed).
 OAUTH_REFRESH = "oauth:refresh:"
+#: OAuth device authorization grant (RFC 8628): requests by device code (hashed), and the
+#: device code's digest by user code (hashed, normalised).
+OAUTH_DEVICE = "oauth:device:"
+OAUTH_USER_CODE = "oauth:usercode:"
 #: API tokens, install and edit tickets (hashed): ``api:``, ``install:``, ``edit:``.
 API_TOKEN = "api:"
 INSTALL_TICKET = "install:"
