@@ -228,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, SourceUnavailable) as exc:
         print(f"skillport-connector: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `… | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -101,6 +101,8 @@ def _stage(payload: Payload, parent: Path) -> Path:
         with os.fdopen(fd, "wb") as out:
             out.write(raw)
         os.chmod(target, mode)  # not narrowed by the umask: exactly what the skill needs
+    for folder in (stage, *(p for p in stage.rglob("*") if p.is_dir())):
+        folder.chmod(0o755)  # mkdtemp made the stage private; the skill is not
     return stage
 
 

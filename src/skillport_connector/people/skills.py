@@ -25,9 +25,10 @@ def print_table(skills: list[dict[str, Any]]) -> None:
         print("No skills.")
         return
     width = max(len(str(s.get("name", ""))) for s in skills)
+    version_width = max(len(str(s.get("version") or "-")) for s in skills)
     for s in skills:
         description = str(s.get("description") or "").splitlines()[0:1]
-        line = f"{s.get('name', ''):<{width}}  {s.get('version') or '-':<10}  "
+        line = f"{s.get('name', ''):<{width}}  {s.get('version') or '-':<{version_width}}  "
         print((line + (description[0] if description else ""))[:160])
 
 
