@@ -131,14 +131,17 @@ class DeviceFlow:
         scope = scope or " ".join(SCOPES)
         if not set(scope.split()) <= set(SCOPES):
             raise OAuthError("invalid_scope", f"supported scopes: {' '.join(SCOPES)}")
-        if resource and resource.rstrip("/") != self.server.resource.rstrip("/"):
-            raise OAuthError("invalid_target", f"tokens are issued only for {self.server.resource}")
+        named = self.server.resource_named(resource or self.server.resource)
+        if named is None:
+            raise OAuthError(
+                "invalid_target", f"tokens are issued only for {', '.join(self.server.resources)}"
+            )
         device_code = secrets.token_urlsafe(32)
         user_code = new_user_code()
         request = DeviceRequest(
             client_id=client.client_id,
             user_code=user_code,
-            resource=self.server.resource,
+            resource=named,
             scope=scope,
             expires_at=self.server.clock() + DEVICE_TTL,
         )
