@@ -178,6 +178,37 @@ def test_an_expired_access_token_is_refreshed_transparently(someone):
     assert fresh["refresh_token"] != old["refresh_token"]  # rotated
 
 
+def test_concurrent_commands_refresh_once_and_the_sign_in_survives(someone):
+    someone.login()
+    path = someone.config / "credentials.json"
+    stored = json.loads(path.read_text())
+    stored[someone.base]["expires_at"] = 0
+    path.write_text(json.dumps(stored))
+    # A spent refresh token revokes the whole sign-in: refreshing must be serialised.
+    procs = [
+        subprocess.Popen(
+            [*CLI, "whoami"], env=someone.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(4)
+    ]
+    results = [(p.wait(timeout=60), p.stderr.read() if p.stderr else b"") for p in procs]
+    for proc in procs:
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+    assert [code for code, _ in results] == [0, 0, 0, 0], results
+    assert someone.run("whoami").returncode == 0
+
+
+def test_logging_in_again_revokes_the_previous_sign_in(someone):
+    someone.login()
+    old = someone.credentials()["access_token"]
+    someone.login()
+    headers = {"Authorization": f"Bearer {old}"}
+    assert httpx.get(f"{someone.base}/api/whoami", headers=headers).status_code == 401
+    assert someone.run("whoami").returncode == 0
+
+
 def test_logout_revokes_the_sign_in_at_the_connector(someone):
     someone.login()
     token = someone.credentials()["access_token"]

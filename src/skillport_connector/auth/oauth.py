@@ -205,7 +205,7 @@ class OAuthServer:
         """Consent given: a one-time code; returns the redirect URL with it."""
         data, first = self.store.claim(keys.OAUTH_PENDING + _bounded(pending_id, 100))
         pending = parse(PendingAuthorization, data)
-        if pending is None or not first or pending.user is None:
+        if pending is None or not first or pending.user is None or pending.device is not None:
             raise OAuthError(
                 "invalid_request", "this sign-in was already used or has expired; start again"
             )
@@ -218,6 +218,8 @@ class OAuthServer:
         pending = parse(PendingAuthorization, data)
         if pending is None:
             raise OAuthError("invalid_request", "this sign-in has expired")
+        if pending.device is not None:  # a device's sign-in: no redirect; the code expires
+            return "/device?done=denied"
         return with_query(
             pending.redirect_uri, error="access_denied",
             error_description="the user declined", state=pending.state,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import webbrowser
@@ -21,8 +22,12 @@ def cmd_login(ctx: Context) -> int:
     else:
         opener = (lambda url: False) if ctx.args.no_browser else webbrowser.open
         tokens = ctx.authorizer.login_browser(opener)
+    previous = ctx.credentials.tokens(ctx.server)
     ctx.credentials.save(ctx.server, tokens)
     ctx.credentials.set_current_server(ctx.server)
+    if previous is not None:  # one sign-in per machine: the old one is revoked
+        with contextlib.suppress(CliError, httpx.TransportError):
+            ctx.authorizer.revoke(previous)
     who = ctx.session.json("GET", "/api/whoami")
     where = ctx.credentials.secrets.name
     say(f"Signed in to {ctx.server} as {who.get('email')} (credentials in the {where}).")

@@ -52,17 +52,35 @@ class Session:
         self.authorizer = authorizer
         self.clock = clock
 
-    def _tokens(self, force_refresh: bool = False) -> Tokens:
+    def _load(self) -> Tokens:
         tokens = self.credentials.tokens(self.server)
         if tokens is None:
             raise CliError(
                 f"not signed in to {self.server}; run `skillport-connector login`",
                 Exit.NOT_SIGNED_IN,
             )
-        if force_refresh or tokens.expires_at - REFRESH_MARGIN <= self.clock():
-            tokens = self.authorizer.refresh(tokens)
-            self.credentials.save(self.server, tokens)
         return tokens
+
+    def _tokens(self, rejected: str | None = None) -> Tokens:
+        """Usable tokens: the stored ones, or refreshed ones when those expire soon or the
+        connector just ``rejected`` the access token. Refresh tokens work once and a reused
+        one revokes the sign-in, so refreshing is serialised across processes (Claude Code's
+        headers helper may run while another command does) and re-reads what another
+        process may have stored meanwhile."""
+        tokens = self._load()
+        if not self._stale(tokens, rejected):
+            return tokens
+        with self.credentials.lock():
+            tokens = self._load()
+            if self._stale(tokens, rejected):
+                tokens = self.authorizer.refresh(tokens)
+                self.credentials.save(self.server, tokens)
+        return tokens
+
+    def _stale(self, tokens: Tokens, rejected: str | None) -> bool:
+        return tokens.access_token == rejected or (
+            tokens.expires_at - REFRESH_MARGIN <= self.clock()
+        )
 
     def access_token(self) -> str:
         return self._tokens().access_token
@@ -70,12 +88,15 @@ class Session:
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """A 2xx answer to ``method path``, or CliError."""
         url = f"{self.server}{path}"
-        for attempt in (0, 1):
-            token = self._tokens(force_refresh=attempt == 1).access_token
-            headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        extra = kwargs.pop("headers", {})
+        rejected: str | None = None
+        for _ in (0, 1):
+            token = self._tokens(rejected).access_token
+            headers = {"Authorization": f"Bearer {token}", **extra}
             response = self.http.request(method, url, headers=headers, **kwargs)
             if response.status_code != 401:
                 break
+            rejected = token
         if not response.is_success:
             raise failure(response)
         return response

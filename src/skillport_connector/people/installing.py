@@ -85,25 +85,28 @@ def parse_payload(data: Any, expected: str) -> Payload:
 
 def _stage(payload: Payload, parent: Path) -> Path:
     stage = Path(tempfile.mkdtemp(prefix=".skillport-stage-", dir=parent))
-    for parts, raw in payload.files:
-        folder = stage.joinpath(*parts[:-1])
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / parts[-1]
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        mode = 0o755 if raw.startswith(b"#!") else 0o644
-        try:
-            fd = os.open(target, flags, mode)
-        except (FileExistsError, IsADirectoryError, NotADirectoryError):
-            shutil.rmtree(stage, ignore_errors=True)
-            raise CliError(
-                f"refusing a payload with conflicting path {'/'.join(parts)!r}"
-            ) from None
-        with os.fdopen(fd, "wb") as out:
-            out.write(raw)
-        os.chmod(target, mode)  # not narrowed by the umask: exactly what the skill needs
+    try:
+        for parts, raw in payload.files:
+            _write_fresh(stage, parts, raw)
+    except OSError:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise CliError(f"refusing a payload with conflicting path {'/'.join(parts)!r}") from None
     for folder in (stage, *(p for p in stage.rglob("*") if p.is_dir())):
         folder.chmod(0o755)  # mkdtemp made the stage private; the skill is not
     return stage
+
+
+def _write_fresh(stage: Path, parts: list[str], raw: bytes) -> None:
+    """Create one file, never over another or through a link."""
+    folder = stage.joinpath(*parts[:-1])
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / parts[-1]
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    mode = 0o755 if raw.startswith(b"#!") else 0o644
+    fd = os.open(target, flags, mode)
+    with os.fdopen(fd, "wb") as out:
+        out.write(raw)
+    os.chmod(target, mode)  # not narrowed by the umask: exactly what the skill needs
 
 
 def install_folder(payload: Payload, skills_dir: Path) -> Path:
