@@ -65,6 +65,7 @@ class CredentialRequest(BaseModel):
     tags=["claude-code"],
     summary="Your Claude Code marketplace: the groups you can read, as git-subdir plugins",
     ok=schemas.Marketplace,
+    errors=(400,),
     params=[query("unpublished", "Also unpublished groups you can change", {"type": "boolean"})],
 )
 async def marketplace_json(request: Request) -> Response:
@@ -115,8 +116,7 @@ async def create_credential(request: Request) -> Response:
                 "username": "skillport",
                 "password": secret,
             },
-        },
-        status=201,
+        }
     )
 
 
