@@ -19,7 +19,7 @@ import httpx
 import pytest
 from conftest import skill_md
 from gitserver import GitHttpServer, git
-from serving import free_port, mint_token, serve
+from serving import client_for, free_port, mint_token, serve
 from starlette.testclient import TestClient
 from test_editing import ACCESS, ED, make_app
 
@@ -147,7 +147,7 @@ def editing(tmp_path: Path) -> Iterator[tuple[GitHttpServer, TestClient, dict[st
     with GitHttpServer.serving(tmp_path / "remote", seed) as server:
         app = make_app(server, tmp_path)
         token = app.state.services.tokens.mint_api_token(ED)
-        yield server, TestClient(app), {"Authorization": f"Bearer {token}"}
+        yield server, client_for(app), {"Authorization": f"Bearer {token}"}
 
 
 def written_tree(server: GitHttpServer, into: Path) -> Path:

@@ -11,8 +11,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
-from serving import CLI, free_port, wait_healthy
-from starlette.testclient import TestClient
+from serving import CLI, client_for, free_port, wait_healthy
 
 from skillport_connector.app import create_app
 from skillport_connector.settings import Settings
@@ -86,7 +85,7 @@ def test_the_json_log_is_json_on_every_line(tmp_path: Path):
 
 
 def test_a_405_lists_every_method_of_the_path(tmp_path: Path):
-    client = TestClient(create_app(Settings(data_dir=tmp_path, audit_log="")))
+    client = client_for(create_app(Settings(data_dir=tmp_path, audit_log="")))
     r = client.put("/api/skills/csv-profiler")
     assert r.status_code == 405 and r.json()["error"] == "method_not_allowed"
     assert r.headers["allow"] == "GET, HEAD, POST, DELETE"  # read, save, delete

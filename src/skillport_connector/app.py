@@ -31,6 +31,7 @@ from .auth.oauth import OAuthServer
 from .auth.upstream import Upstream
 from .auth.web import oauth_routes
 from .hostguard import BrowserCORS, HostGuard, allowed_hosts
+from .marketplace.routes import GIT_ROUTES
 from .mcp.server import build_mcp
 from .metrics import MetricsMiddleware
 from .redaction import install_log_redaction
@@ -146,6 +147,7 @@ def create_app(
             Route("/openapi.json", openapi, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *GIT_ROUTES,
             *oauth_routes(
                 oauth,
                 base_url=base,

@@ -36,6 +36,10 @@ EDIT_TICKET = "edit:"
 #: Marks a redeemed install/edit ticket (hashed), so a replay is refused unread:
 #: ``spent:install:``, ``spent:edit:``.
 SPENT_TICKET = "spent:"
+#: Claude Code marketplace credentials (hashed), and each person's list of them (by the
+#: digest of the person's id): ``cc:credential:``, ``cc:person:``.
+CC_CREDENTIAL = "cc:credential:"
+CC_PERSON = "cc:person:"
 #: Webhook deliveries already acted on: ``webhook:<provider>:id:`` / ``:body:`` + digest.
 WEBHOOK_DELIVERY = "webhook:"
 #: Rate-limit counters: ``rl:<scope>:<subject>:<window>``.
