@@ -30,6 +30,7 @@ from skillport_connector import __version__
 from skillport_connector.settings import demo_marketplace
 
 TESTS = Path(__file__).parent
+CLAUDE = TESTS / "claude/node_modules/.bin/claude"
 
 
 @pytest.fixture(scope="module")
@@ -356,33 +357,76 @@ def test_uninstall_removes_the_folder_once(dana):
 # -- Claude Code, completion, version ------------------------------------------------------------
 
 
-def test_claude_code_headers_print_a_working_authorization_header(dana):
-    done = dana.run("claude-code", "headers")
-    assert done.returncode == 0
-    headers = json.loads(done.stdout)
-    assert httpx.get(f"{dana.base}/api/whoami", headers=headers).json()["email"] == dana.email
-
-
-def test_claude_code_setup_registers_the_marketplace_or_explains_why_not(dana):
-    token = dana.credentials()["access_token"]
-    url = f"{dana.base}/api/claude-code/marketplace.json"
-    served = httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    settings = dana.home / ".claude" / "settings.json"
+def test_claude_code_setup_registers_a_device_credential_and_keeps_other_settings(someone):
+    someone.login()
+    settings = someone.home / ".claude" / "settings.json"
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text(json.dumps({"theme": "dark"}))
-    done = dana.run("claude-code", "setup", "--json")
+    setup = someone.json("claude-code", "setup", "--label", "test laptop")
     kept = json.loads(settings.read_text())
     assert kept["theme"] == "dark"
-    if not served:
-        assert done.returncode == 4
-        assert "does not serve a Claude Code marketplace" in done.stderr
-        assert "extraKnownMarketplaces" not in kept
-        return
+    assert stat.S_IMODE(settings.stat().st_mode) == 0o600  # it holds a credential now
+    source = kept["extraKnownMarketplaces"][setup["marketplace"]]["source"]
+    assert source["source"] == "url"
+    assert source["url"] == f"{someone.base}/api/claude-code/marketplace.json"
+    assert source["headers"]["Authorization"].startswith("Bearer sk_cc_")
+    listed = httpx.get(source["url"], headers=source["headers"])
+    assert listed.status_code == 200 and listed.json()["name"] == setup["marketplace"]
+
+
+def test_claude_code_setup_again_replaces_and_revokes_this_devices_credential(someone):
+    someone.login()
+    someone.json("claude-code", "setup")
+    settings = someone.home / ".claude" / "settings.json"
+
+    def headers() -> dict[str, str]:
+        known = json.loads(settings.read_text())["extraKnownMarketplaces"]
+        [entry] = known.values()
+        return dict(entry["source"]["headers"])
+
+    first = headers()
+    someone.json("claude-code", "setup")
+    url = f"{someone.base}/api/claude-code/marketplace.json"
+    assert httpx.get(url, headers=first).status_code == 401
+    assert httpx.get(url, headers=headers()).status_code == 200
+
+
+def test_claude_code_remove_revokes_and_unregisters(someone):
+    someone.login()
+    name = someone.json("claude-code", "setup")["marketplace"]
+    settings = someone.home / ".claude" / "settings.json"
+    held = json.loads(settings.read_text())["extraKnownMarketplaces"][name]["source"]
+    done = someone.run("claude-code", "remove")
     assert done.returncode == 0, done.stderr
-    name = json.loads(done.stdout)["marketplace"]
-    source = kept["extraKnownMarketplaces"][name]["source"]
-    assert source["source"] == "url" and source["url"] == url
-    assert "claude-code headers" in source["headersHelper"]
+    assert name not in json.loads(settings.read_text())["extraKnownMarketplaces"]
+    assert httpx.get(held["url"], headers=held["headers"]).status_code == 401
+    assert someone.run("claude-code", "remove").returncode == 4
+
+
+def test_claude_code_setup_needs_a_sign_in(someone):
+    assert someone.run("claude-code", "setup", "--server", someone.base).returncode == 3
+    assert not (someone.home / ".claude" / "settings.json").exists()
+
+
+@pytest.mark.needs_node
+def test_from_nothing_to_a_skill_in_claude_code_with_login_and_setup(someone):
+    """The issue's promise: `login`, `claude-code setup`, then Claude Code's own install."""
+    assert CLAUDE.exists(), "run `make test` (it installs Claude Code under tests/claude)"
+    someone.login()
+    name = someone.json("claude-code", "setup")["marketplace"]
+    env = {"PATH": os.environ["PATH"], "HOME": str(someone.home)}
+
+    def claude(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(CLAUDE), *args], env=env, capture_output=True, text=True, timeout=120,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    claude("-p", "hi")  # a session start registers extraKnownMarketplaces (even signed out)
+    done = claude("plugin", "install", f"engineering@{name}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    cache = someone.home / ".claude" / "plugins" / "cache" / name / "engineering"
+    assert list(cache.glob("*/skills/changelog/SKILL.md"))
 
 
 @pytest.mark.parametrize("shell", ["bash", "fish"])

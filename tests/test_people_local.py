@@ -109,7 +109,13 @@ def test_a_package_must_be_a_zip_of_the_skills_folder(tmp_path):
     assert dest == tmp_path / "demo.skill"
 
 
-ENTRY = {"source": {"source": "url", "url": "https://s.example/x.json", "headersHelper": "h"}}
+ENTRY = {
+    "source": {
+        "source": "url",
+        "url": "https://s.example/x.json",
+        "headers": {"Authorization": "Bearer sk_cc_x"},
+    }
+}
 
 
 def test_setup_adds_the_marketplace_and_keeps_every_other_setting(tmp_path):
@@ -137,16 +143,34 @@ def test_setup_leaves_a_settings_file_it_cannot_read_untouched(tmp_path, text):
     assert settings.read_text() == text
 
 
+def snippet(url: str, **extra: Any) -> dict[str, Any]:
+    source = {"source": "url", "url": url, "headers": {"Authorization": "Bearer sk_cc_x"}}
+    return {"settings": {"extraKnownMarketplaces": {"acme": {"source": source}, **extra}}}
+
+
+def test_the_settings_snippet_is_taken_only_when_it_is_one_url_source_on_the_connector():
+    server = "https://skills.example.com"
+    url = f"{server}/api/claude-code/marketplace.json"
+    name, entry = claude_code.settings_entry(snippet(url), server)
+    assert name == "acme" and entry["source"]["url"] == url
+    for bad in (
+        snippet("https://evil.example/m.json"),
+        snippet("https://skills.example.com.evil.example/m.json"),
+        snippet(url, other={"source": {}}),
+        {"settings": {"extraKnownMarketplaces": {"../x": {"source": {}}}}},
+        {"settings": {"extraKnownMarketplaces": {}}},
+        {"settings": []},
+        None,
+    ):
+        with pytest.raises(CliError):
+            claude_code.settings_entry(bad, server)
+
+
 def test_a_marketplace_name_from_the_connector_must_be_plain():
-    assert claude_code.marketplace_name({"name": "acme-skills"}) == "acme-skills"
-    for bad in ({"name": "../x"}, {"name": ""}, {}, [], {"name": 7}):
+    assert claude_code.marketplace_name("acme-skills") == "acme-skills"
+    for bad in ("../x", "", None, 7, "a b"):
         with pytest.raises(CliError):
             claude_code.marketplace_name(bad)
-
-
-def test_the_headers_helper_is_this_command_for_this_connector():
-    command = claude_code.helper_command("https://skills.example.com")
-    assert command.endswith("claude-code headers --server https://skills.example.com")
 
 
 def test_credentials_are_written_owner_only_and_a_corrupt_file_reads_as_signed_out(

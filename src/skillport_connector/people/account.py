@@ -1,11 +1,11 @@
-"""``login``, ``logout``, ``whoami`` and ``claude-code setup|headers``."""
+"""``login``, ``logout``, ``whoami`` and ``claude-code setup|remove``."""
 
 from __future__ import annotations
 
 import contextlib
-import json
-import sys
+import platform
 import webbrowser
+from urllib.parse import quote
 
 import httpx
 
@@ -60,38 +60,63 @@ def cmd_whoami(ctx: Context) -> int:
 
 
 def cmd_claude_code_setup(ctx: Context) -> int:
-    response = ctx.session.http.get(
-        f"{ctx.server}{claude_code.MARKETPLACE_PATH}",
-        headers={"Authorization": f"Bearer {ctx.session.access_token()}"},
-    )
-    if response.status_code == 404:
+    record = claude_code.DeviceRecord(paths.config_dir() / "claude-code.json")
+    try:
+        ctx.session.request("GET", claude_code.MARKETPLACE_PATH)
+    except CliError as exc:
+        if exc.code != Exit.NOT_FOUND:
+            raise
         raise CliError(
             f"{ctx.server} does not serve a Claude Code marketplace "
             f"({claude_code.MARKETPLACE_PATH}); ask its administrator to upgrade the connector",
             Exit.NOT_FOUND,
-        )
-    if not response.is_success:
-        from .api import failure
-
-        raise failure(response)
-    try:
-        name = claude_code.marketplace_name(response.json())
-    except ValueError:
-        raise CliError("the connector's Claude Code marketplace is not JSON") from None
-    entry = claude_code.marketplace_entry(ctx.server)
+        ) from None
+    label = ctx.args.label or f"{platform.node() or 'this computer'} (skillport-connector)"
+    body = {"label": label[:100], "unpublished": bool(ctx.args.unpublished)}
+    answer = ctx.session.json("POST", claude_code.CREDENTIALS_PATH, json=body)
+    name, entry = claude_code.settings_entry(answer, ctx.server)
     settings = paths.claude_settings()
-    changed = claude_code.register(settings, name, entry)
+    try:
+        claude_code.register(settings, name, entry)
+    except CliError:
+        _revoke_credential(ctx, str(answer.get("credential_id", "")))
+        raise
+    previous = record.get(ctx.server)
+    record.put(ctx.server, str(answer["credential_id"]), name)
+    if previous is not None and previous["credential_id"] != answer["credential_id"]:
+        _revoke_credential(ctx, previous["credential_id"])  # one credential per device
     if ctx.json:
-        emit_json({"marketplace": name, "settings": str(settings), "changed": changed, **entry})
+        emit_json(
+            {"marketplace": name, "settings": str(settings), "url": entry["source"]["url"],
+             "credential_id": answer["credential_id"], "label": answer.get("label")}
+        )  # fmt: skip
     else:
-        state = "registered in" if changed else "already registered in"
-        say(f"Marketplace {name} {state} {settings}.")
+        say(f"Marketplace {name} registered in {settings} (credential {answer['credential_id']}).")
         print(f"In Claude Code: /plugin install <plugin>@{name}  (or /plugin to browse)")
     return Exit.OK
 
 
-def cmd_claude_code_headers(ctx: Context) -> int:
-    """For Claude Code's ``headersHelper``: the Authorization header as a JSON object."""
-    json.dump({"Authorization": f"Bearer {ctx.session.access_token()}"}, sys.stdout)
-    sys.stdout.write("\n")
+def _revoke_credential(ctx: Context, credential_id: str) -> bool:
+    if not credential_id:
+        return False
+    try:
+        ctx.session.request("DELETE", f"{claude_code.CREDENTIALS_PATH}/{quote(credential_id)}")
+    except CliError as exc:
+        if exc.code == Exit.NOT_FOUND:
+            return True  # already revoked
+        say(f"Could not revoke the Claude Code credential {credential_id}: {exc.message}")
+        return False
+    return True
+
+
+def cmd_claude_code_remove(ctx: Context) -> int:
+    record = claude_code.DeviceRecord(paths.config_dir() / "claude-code.json")
+    held = record.get(ctx.server)
+    if held is None:
+        raise CliError(f"claude-code setup was not run for {ctx.server} here", Exit.NOT_FOUND)
+    if not _revoke_credential(ctx, held["credential_id"]):
+        return Exit.UNAVAILABLE
+    claude_code.unregister(paths.claude_settings(), held["marketplace"])
+    record.drop(ctx.server)
+    say(f"Removed the marketplace {held['marketplace']} and revoked its credential.")
     return Exit.OK

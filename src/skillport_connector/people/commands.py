@@ -94,13 +94,18 @@ def add_people_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
     claude = sub.add_parser("claude-code", help="Claude Code's native plugin manager")
     claude_sub = claude.add_subparsers(dest="claude_command", required=True)
-    _command(
-        claude_sub, "setup", "register this connector's marketplace in Claude Code",
+    setup = _command(
+        claude_sub, "setup",
+        "make a Claude Code credential for this device and register the marketplace",
         account.cmd_claude_code_setup, json=True,
     )  # fmt: skip
+    setup.add_argument("--label", help="names this device's credential (default: host name)")
+    setup.add_argument(
+        "--unpublished", action="store_true", help="also the unpublished groups you can change"
+    )
     _command(
-        claude_sub, "headers", "print the HTTP headers Claude Code sends (its headersHelper)",
-        account.cmd_claude_code_headers,
+        claude_sub, "remove", "revoke this device's Claude Code credential and unregister",
+        account.cmd_claude_code_remove,
     )  # fmt: skip
 
     comp = sub.add_parser("completion", help="print a shell completion script")
