@@ -110,6 +110,14 @@ def dana(connector, tmp_path_factory) -> Person:
     return person
 
 
+@pytest.fixture(scope="module")
+def erin(connector, tmp_path_factory) -> Person:
+    """A second person, signed in once for the tests that do not sign out."""
+    person = Person(tmp_path_factory.mktemp("erin"), connector["base"], "erin@example.com")
+    person.login()
+    return person
+
+
 @pytest.fixture
 def someone(connector, tmp_path) -> Person:
     """A fresh machine, not signed in."""
@@ -166,29 +174,27 @@ def test_device_login_is_approved_through_the_real_pages(someone):
     assert someone.json("whoami")["email"] == "erin@example.com"
 
 
-def test_an_expired_access_token_is_refreshed_transparently(someone):
-    someone.login()
-    path = someone.config / "credentials.json"
+def test_an_expired_access_token_is_refreshed_transparently(erin):
+    path = erin.config / "credentials.json"
     stored = json.loads(path.read_text())
-    old = stored[someone.base]
-    stored[someone.base] = {**old, "expires_at": 0}
+    old = stored[erin.base]
+    stored[erin.base] = {**old, "expires_at": 0}
     path.write_text(json.dumps(stored))
-    assert someone.json("whoami")["email"] == "erin@example.com"
-    fresh = someone.credentials()
+    assert erin.json("whoami")["email"] == "erin@example.com"
+    fresh = erin.credentials()
     assert fresh["access_token"] != old["access_token"]
     assert fresh["refresh_token"] != old["refresh_token"]  # rotated
 
 
-def test_concurrent_commands_refresh_once_and_the_sign_in_survives(someone):
-    someone.login()
-    path = someone.config / "credentials.json"
+def test_concurrent_commands_refresh_once_and_the_sign_in_survives(erin):
+    path = erin.config / "credentials.json"
     stored = json.loads(path.read_text())
-    stored[someone.base]["expires_at"] = 0
+    stored[erin.base]["expires_at"] = 0
     path.write_text(json.dumps(stored))
     # A spent refresh token revokes the whole sign-in: refreshing must be serialised.
     procs = [
         subprocess.Popen(
-            [*CLI, "whoami"], env=someone.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [*CLI, "whoami"], env=erin.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         for _ in range(4)
     ]
@@ -198,16 +204,15 @@ def test_concurrent_commands_refresh_once_and_the_sign_in_survives(someone):
             if stream is not None:
                 stream.close()
     assert [code for code, _ in results] == [0, 0, 0, 0], results
-    assert someone.run("whoami").returncode == 0
+    assert erin.run("whoami").returncode == 0
 
 
-def test_logging_in_again_revokes_the_previous_sign_in(someone):
-    someone.login()
-    old = someone.credentials()["access_token"]
-    someone.login()
+def test_logging_in_again_revokes_the_previous_sign_in(erin):
+    old = erin.credentials()["access_token"]
+    erin.login()
     headers = {"Authorization": f"Bearer {old}"}
-    assert httpx.get(f"{someone.base}/api/whoami", headers=headers).status_code == 401
-    assert someone.run("whoami").returncode == 0
+    assert httpx.get(f"{erin.base}/api/whoami", headers=headers).status_code == 401
+    assert erin.run("whoami").returncode == 0
 
 
 def test_logout_revokes_the_sign_in_at_the_connector(someone):
@@ -305,10 +310,9 @@ def test_installing_an_unknown_skill_exits_4_and_writes_nothing(dana):
     assert not (dana.skills / "no-such-skill").exists()
 
 
-def test_outdated_and_update_bring_a_new_version(connector, someone):
-    someone.login()
-    assert someone.run("install", "changelog").returncode == 0
-    assert someone.json("outdated") == {"updates": []}
+def test_outdated_and_update_bring_a_new_version(connector, erin):
+    assert erin.run("install", "changelog").returncode == 0
+    assert erin.json("outdated") == {"updates": []}
     market: Path = connector["market"]
     manifests = [
         market / ".claude-plugin" / "marketplace.json",
@@ -320,23 +324,23 @@ def test_outdated_and_update_bring_a_new_version(connector, someone):
     try:
         deadline = time.monotonic() + 30
         while True:  # the connector reloads a folder at most every couple of seconds
-            token = someone.credentials()["access_token"]
+            token = erin.credentials()["access_token"]
             httpx.get(
-                f"{someone.base}/api/skills?refresh=true",
+                f"{erin.base}/api/skills?refresh=true",
                 headers={"Authorization": f"Bearer {token}"},
             )
-            updates = someone.json("outdated")["updates"]
+            updates = erin.json("outdated")["updates"]
             if updates or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
         assert updates == [{"name": "changelog", "installed": "1.4.2", "available": "1.5.0"}]
-        done = someone.run("update", "--all", "--json")
+        done = erin.run("update", "--all", "--json")
         assert done.returncode == 0, done.stderr
         assert "[1/1] changelog 1.4.2 -> 1.5.0" in done.stderr
         assert json.loads(done.stdout)["updated"][0]["version"] == "1.5.0"
-        installed = someone.skills / "changelog" / ".claude-plugin" / "plugin.json"
+        installed = erin.skills / "changelog" / ".claude-plugin" / "plugin.json"
         assert json.loads(installed.read_text())["version"] == "1.5.0"
-        assert someone.json("outdated") == {"updates": []}
+        assert erin.json("outdated") == {"updates": []}
     finally:
         for path, text in zip(manifests, originals, strict=True):
             path.write_text(text)
@@ -357,27 +361,25 @@ def test_uninstall_removes_the_folder_once(dana):
 # -- Claude Code, completion, version ------------------------------------------------------------
 
 
-def test_claude_code_setup_registers_a_device_credential_and_keeps_other_settings(someone):
-    someone.login()
-    settings = someone.home / ".claude" / "settings.json"
+def test_claude_code_setup_registers_a_device_credential_and_keeps_other_settings(erin):
+    settings = erin.home / ".claude" / "settings.json"
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text(json.dumps({"theme": "dark"}))
-    setup = someone.json("claude-code", "setup", "--label", "test laptop")
+    setup = erin.json("claude-code", "setup", "--label", "test laptop")
     kept = json.loads(settings.read_text())
     assert kept["theme"] == "dark"
     assert stat.S_IMODE(settings.stat().st_mode) == 0o600  # it holds a credential now
     source = kept["extraKnownMarketplaces"][setup["marketplace"]]["source"]
     assert source["source"] == "url"
-    assert source["url"] == f"{someone.base}/api/claude-code/marketplace.json"
+    assert source["url"] == f"{erin.base}/api/claude-code/marketplace.json"
     assert source["headers"]["Authorization"].startswith("Bearer sk_cc_")
     listed = httpx.get(source["url"], headers=source["headers"])
     assert listed.status_code == 200 and listed.json()["name"] == setup["marketplace"]
 
 
-def test_claude_code_setup_again_replaces_and_revokes_this_devices_credential(someone):
-    someone.login()
-    someone.json("claude-code", "setup")
-    settings = someone.home / ".claude" / "settings.json"
+def test_claude_code_setup_again_replaces_and_revokes_this_devices_credential(erin):
+    erin.json("claude-code", "setup")
+    settings = erin.home / ".claude" / "settings.json"
 
     def headers() -> dict[str, str]:
         known = json.loads(settings.read_text())["extraKnownMarketplaces"]
@@ -385,22 +387,21 @@ def test_claude_code_setup_again_replaces_and_revokes_this_devices_credential(so
         return dict(entry["source"]["headers"])
 
     first = headers()
-    someone.json("claude-code", "setup")
-    url = f"{someone.base}/api/claude-code/marketplace.json"
+    erin.json("claude-code", "setup")
+    url = f"{erin.base}/api/claude-code/marketplace.json"
     assert httpx.get(url, headers=first).status_code == 401
     assert httpx.get(url, headers=headers()).status_code == 200
 
 
-def test_claude_code_remove_revokes_and_unregisters(someone):
-    someone.login()
-    name = someone.json("claude-code", "setup")["marketplace"]
-    settings = someone.home / ".claude" / "settings.json"
+def test_claude_code_remove_revokes_and_unregisters(erin):
+    name = erin.json("claude-code", "setup")["marketplace"]
+    settings = erin.home / ".claude" / "settings.json"
     held = json.loads(settings.read_text())["extraKnownMarketplaces"][name]["source"]
-    done = someone.run("claude-code", "remove")
+    done = erin.run("claude-code", "remove")
     assert done.returncode == 0, done.stderr
     assert name not in json.loads(settings.read_text())["extraKnownMarketplaces"]
     assert httpx.get(held["url"], headers=held["headers"]).status_code == 401
-    assert someone.run("claude-code", "remove").returncode == 4
+    assert erin.run("claude-code", "remove").returncode == 4
 
 
 def test_claude_code_setup_needs_a_sign_in(someone):
@@ -409,12 +410,11 @@ def test_claude_code_setup_needs_a_sign_in(someone):
 
 
 @pytest.mark.needs_node
-def test_from_nothing_to_a_skill_in_claude_code_with_login_and_setup(someone):
+def test_from_nothing_to_a_skill_in_claude_code_with_login_and_setup(erin):
     """The issue's promise: `login`, `claude-code setup`, then Claude Code's own install."""
     assert CLAUDE.exists(), "run `make test` (it installs Claude Code under tests/claude)"
-    someone.login()
-    name = someone.json("claude-code", "setup")["marketplace"]
-    env = {"PATH": os.environ["PATH"], "HOME": str(someone.home)}
+    name = erin.json("claude-code", "setup")["marketplace"]
+    env = {"PATH": os.environ["PATH"], "HOME": str(erin.home)}
 
     def claude(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -425,7 +425,7 @@ def test_from_nothing_to_a_skill_in_claude_code_with_login_and_setup(someone):
     claude("-p", "hi")  # a session start registers extraKnownMarketplaces (even signed out)
     done = claude("plugin", "install", f"engineering@{name}")
     assert done.returncode == 0, done.stdout + done.stderr
-    cache = someone.home / ".claude" / "plugins" / "cache" / name / "engineering"
+    cache = erin.home / ".claude" / "plugins" / "cache" / name / "engineering"
     assert list(cache.glob("*/skills/changelog/SKILL.md"))
 
 

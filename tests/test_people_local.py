@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from skillport_connector.people import claude_code
@@ -22,6 +23,7 @@ from skillport_connector.people.installing import (
     parse_payload,
     write_package,
 )
+from skillport_connector.people.loopback import Receiver
 
 SKILL_MD = "---\nname: demo\ndescription: A demo.\n---\nBody\n"
 
@@ -185,3 +187,13 @@ def test_credentials_are_written_owner_only_and_a_corrupt_file_reads_as_signed_o
     path.write_text("{garbage")
     assert store.tokens("https://s.example") is None
     store.forget("https://s.example")  # forgetting what cannot be read is fine
+
+
+def test_the_loopback_redirect_waits_for_the_answer_to_its_own_sign_in():
+    with Receiver("right") as receiver:
+        base = receiver.redirect_uri
+        assert httpx.get(f"{base}?code=evil&state=wrong").status_code == 400
+        assert receiver.wait(0) is None
+        assert httpx.get(f"{base}?code=good&state=right").status_code == 200
+        assert receiver.wait(1) == {"code": "good", "state": "right"}
+        assert httpx.get(f"{base}?code=late&state=right").status_code == 404

@@ -15,9 +15,10 @@ CALLBACK_PATH = "/callback"
 
 
 class Receiver:
-    """Serves ``http://127.0.0.1:<port>/callback`` until one answer arrives."""
+    """Serves ``http://127.0.0.1:<port>/callback`` until the answer carrying ``state``
+    arrives; anything else that knocks (another local process) is turned away."""
 
-    def __init__(self) -> None:
+    def __init__(self, state: str) -> None:
         self.params: dict[str, str] | None = None
         self._done = threading.Event()
         receiver = self
@@ -25,10 +26,14 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
+                params = dict(parse_qsl(parts.query))
                 if parts.path != CALLBACK_PATH or receiver._done.is_set():
                     self.send_error(404)
                     return
-                receiver.params = dict(parse_qsl(parts.query))
+                if params.get("state") != state:  # not our sign-in: keep waiting for it
+                    self.send_error(400, "This answer is for another sign-in.")
+                    return
+                receiver.params = params
                 ok = "code" in receiver.params
                 title = "Signed in" if ok else "Sign-in failed"
                 text = (

@@ -119,7 +119,7 @@ class Authorizer:
         client_id = self.register()
         verifier, challenge = pkce_pair()
         state = secrets.token_urlsafe(16)
-        with Receiver() as receiver:
+        with Receiver(state) as receiver:
             query = urlencode(
                 {
                     "response_type": "code",
