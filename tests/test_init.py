@@ -27,7 +27,10 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("init") / "acme-skills"
-    done = run("init", str(root), "--editor", EDITOR, "--owner", "Acme")
+    done = run(
+        "init", str(root), "--editor", EDITOR, "--owner", "Acme",
+        "--url", "https://skills.acme.example/",
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return root
 
@@ -63,7 +66,8 @@ def test_the_meta_skill_is_the_demos_and_a_readme_welcomes_the_organisation(repo
     skill_md = repo / "plugins" / "skillport" / "skills" / "skillport" / "SKILL.md"
     assert "name: skillport" in skill_md.read_text()
     readme = (repo / "README.md").read_text()
-    assert readme.startswith("# Acme") and "skillport-connector login" in readme
+    assert readme.startswith("# Acme")
+    assert "skillport-connector login https://skills.acme.example`" in readme
 
 
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path):

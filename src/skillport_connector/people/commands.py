@@ -117,4 +117,5 @@ def add_people_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     init.add_argument("--name", help="the marketplace name (default: the folder's name)")
     init.add_argument("--owner", help="the organisation (default: the marketplace name)")
     init.add_argument("--editor", help="your e-mail: the first editor (default: git's user.email)")
+    init.add_argument("--url", help="the connector's public address, for the README")
     init.set_defaults(func=scaffold.cmd_init)

@@ -40,6 +40,7 @@ instructions Claude follows when the description matches the task.
 3. Put longer references or scripts next to this file and mention them here.
 """
 
+EXAMPLE_URL = "https://skills.example.com"
 README = """# {title}
 
 The skills of {owner}, served to Claude.ai, Claude Desktop and Claude Code by a
@@ -114,7 +115,9 @@ def copy_meta_skill(root: Path, owner: str) -> None:
     write_json(manifest, data)
 
 
-def write_repository(root: Path, name: str, owner: str, editor: tuple[str, str]) -> None:
+def write_repository(
+    root: Path, name: str, owner: str, editor: tuple[str, str], url: str = EXAMPLE_URL
+) -> None:
     plugin = {"name": owner}
     write_json(
         root / ".claude-plugin" / "marketplace.json",
@@ -166,7 +169,7 @@ def write_repository(root: Path, name: str, owner: str, editor: tuple[str, str])
             "defaults": {"read": "*", "write": "editors"},
         },
     )
-    readme = README.format(title=owner, owner=owner, name=name, url="https://skills.example.com")
+    readme = README.format(title=owner, owner=owner, name=name, url=url.rstrip("/"))
     (root / "README.md").write_text(readme, encoding="utf-8")
 
 
@@ -194,7 +197,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         owner = args.owner or name
         editor = editor_id(args.editor)
         root.mkdir(parents=True, exist_ok=True)
-        write_repository(root, name, owner, editor)
+        write_repository(root, name, owner, editor, args.url or EXAMPLE_URL)
         found = problems(root)
         if found:
             raise CliError("the new repository does not validate:\n  " + "\n  ".join(found))
