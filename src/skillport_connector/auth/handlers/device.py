@@ -62,7 +62,7 @@ class DevicePageHandler:
         pending_id = self.flow.start_sign_in(typed)
         if pending_id is None:
             return self._form(typed, UNKNOWN, 400)
-        return await self.authorize.sign_in(pending_id)
+        return await self.authorize.send_to_sign_in(pending_id)
 
     def _form(self, code: str, problem: str, status: int = 200) -> Response:
         body = CODE_FORM.format(code=html.escape(code), problem=problem)
