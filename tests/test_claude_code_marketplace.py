@@ -275,3 +275,34 @@ def test_fast_import_paths_are_quoted():
 )
 def test_the_presented_token_comes_from_bearer_or_basic(header, token):
     assert presented_token(header) == token
+
+
+def test_a_change_of_access_applies_to_the_next_fetch_with_the_same_credential(tmp_path):
+    market = tmp_path / "market"
+    shutil.copytree(demo_marketplace(), market)
+    (market / ".skillport/access.json").write_text(json.dumps(ACCESS))
+    port = free_port()
+    settings = Settings(
+        marketplace=market, data_dir=tmp_path / "d", audit_log="", port=port, min_refresh_interval=0
+    )
+    app = create_app(settings)
+    token = app.state.services.tokens.mint_api_token(ANN)
+    with in_thread(app, port) as base:
+        server = {"base": base, "ann": {"Authorization": f"Bearer {token}"}}
+        cred = mint(server, "ann")
+        assert "brand" in plugins(server, cred)
+        hidden = {**ACCESS, "groups": {**ACCESS["groups"], "brand": {"read": "editors"}}}
+        (market / ".skillport/access.json").write_text(json.dumps(hidden))
+        app.state.services.source.refresh()
+        assert "brand" not in plugins(server, cred)
+        clone = git(
+            "clone", "-q", authed(cred["git"]["url"], cred["credential"]), str(tmp_path / "c")
+        )
+        assert clone.returncode == 0, clone.stderr
+        assert not (tmp_path / "c/plugins/brand").exists()
+
+
+def test_a_credential_can_be_made_without_a_body(server):
+    r = httpx.post(f"{server['base']}/api/claude-code/credentials", headers=server["ed"])
+    assert r.status_code == 200, r.text
+    assert r.json()["label"] == "Claude Code"
