@@ -306,3 +306,13 @@ def test_a_credential_can_be_made_without_a_body(server):
     r = httpx.post(f"{server['base']}/api/claude-code/credentials", headers=server["ed"])
     assert r.status_code == 200, r.text
     assert r.json()["label"] == "Claude Code"
+
+
+def test_a_selection_stays_within_its_size_bounds(server):
+    skills = server["app"].state.services.view(ED).skills("CC")
+    sizes = {s.name: sum(f.size for f in s.files) for s in skills}
+    small = select(skills, unpublished=True, max_skill_bytes=min(sizes.values()))
+    kept = [s.name for g in small.groups for s in g.skills]
+    assert kept and all(sizes[n] == min(sizes.values()) for n in kept)
+    none = select(skills, unpublished=True, max_skill_bytes=1 << 30, max_total_bytes=0)
+    assert none.groups == ()
