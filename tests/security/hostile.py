@@ -248,6 +248,7 @@ def start(
                 **os.environ,
                 "SKILLPORT_AUDIT_LOG": "",
                 "SKILLPORT_RATE_LIMIT_IP": "100000",
+                "SKILLPORT_RATE_LIMIT_REGISTER": "100000",
                 **(env or {}),
             },
             stdout=out,

@@ -93,7 +93,8 @@ def test_writer_of_root_skill_cannot_write_access_json(server: Server) -> None:
     status = save(server, WRITER, ".skillport/access.json", json.dumps(promoted))
     assert status in (400, 403), status
     assert server.repo.head() == before
-    assert WRITER not in server.repo.show(".skillport/access.json")
+    editors = json.loads(server.repo.show(".skillport/access.json"))["editors"]
+    assert f"local:{WRITER}" not in json.dumps(editors)
     # and the writer did not become an editor of anything else
     assert server.get("/api/skills/public-skill/edit", who=WRITER).status_code == 403
 
