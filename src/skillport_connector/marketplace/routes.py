@@ -32,7 +32,7 @@ BASIC_CHALLENGE = 'Basic realm="Skillport Claude Code marketplace", charset="UTF
 
 
 def marketplace_of(request: Request) -> ClaudeCodeMarketplace:
-    """The app's one :class:`ClaudeCodeMarketplace`, made on first use."""
+    """The app's one :class:`ClaudeCodeMarketplace` (``create_app`` makes it)."""
     state = request.app.state
     found = getattr(state, "claude_code", None)
     if not isinstance(found, ClaudeCodeMarketplace):
