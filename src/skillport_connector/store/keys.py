@@ -38,6 +38,8 @@ CC_CREDENTIAL = "cc:credential:"
 CC_PERSON = "cc:person:"
 #: Webhook deliveries already acted on: ``webhook:<provider>:id:`` / ``:body:`` + digest.
 WEBHOOK_DELIVERY = "webhook:"
+#: Browser sessions of the web pages (hashed): ``websession:`` + digest of the cookie.
+WEB_SESSION = "websession:"
 #: Rate-limit counters: ``rl:<scope>:<subject>:<window>``.
 RATE_LIMIT = "rl:"
 #: Read by the readiness probe; never written.
