@@ -275,3 +275,44 @@ def test_fast_import_paths_are_quoted():
 )
 def test_the_presented_token_comes_from_bearer_or_basic(header, token):
     assert presented_token(header) == token
+
+
+def test_a_change_of_access_applies_to_the_next_fetch_with_the_same_credential(tmp_path):
+    market = tmp_path / "market"
+    shutil.copytree(demo_marketplace(), market)
+    (market / ".skillport/access.json").write_text(json.dumps(ACCESS))
+    port = free_port()
+    settings = Settings(
+        marketplace=market, data_dir=tmp_path / "d", audit_log="", port=port, min_refresh_interval=0
+    )
+    app = create_app(settings)
+    token = app.state.services.tokens.mint_api_token(ANN)
+    with in_thread(app, port) as base:
+        server = {"base": base, "ann": {"Authorization": f"Bearer {token}"}}
+        cred = mint(server, "ann")
+        assert "brand" in plugins(server, cred)
+        hidden = {**ACCESS, "groups": {**ACCESS["groups"], "brand": {"read": "editors"}}}
+        (market / ".skillport/access.json").write_text(json.dumps(hidden))
+        app.state.services.source.refresh()
+        assert "brand" not in plugins(server, cred)
+        clone = git(
+            "clone", "-q", authed(cred["git"]["url"], cred["credential"]), str(tmp_path / "c")
+        )
+        assert clone.returncode == 0, clone.stderr
+        assert not (tmp_path / "c/plugins/brand").exists()
+
+
+def test_a_credential_can_be_made_without_a_body(server):
+    r = httpx.post(f"{server['base']}/api/claude-code/credentials", headers=server["ed"])
+    assert r.status_code == 200, r.text
+    assert r.json()["label"] == "Claude Code"
+
+
+def test_a_selection_stays_within_its_size_bounds(server):
+    skills = server["app"].state.services.view(ED).skills("CC")
+    sizes = {s.name: sum(f.size for f in s.files) for s in skills}
+    small = select(skills, unpublished=True, max_skill_bytes=min(sizes.values()))
+    kept = [s.name for g in small.groups for s in g.skills]
+    assert kept and all(sizes[n] == min(sizes.values()) for n in kept)
+    none = select(skills, unpublished=True, max_skill_bytes=1 << 30, max_total_bytes=0)
+    assert none.groups == ()

@@ -33,6 +33,7 @@ from .auth.upstream import Upstream
 from .auth.web import oauth_routes, sign_in_starter
 from .hostguard import BrowserCORS, HostGuard, allowed_hosts
 from .marketplace.routes import GIT_ROUTES
+from .marketplace.service import ClaudeCodeMarketplace
 from .mcp.server import build_mcp
 from .metrics import MetricsMiddleware
 from .redaction import install_log_redaction
@@ -176,6 +177,7 @@ def create_app(
         lifespan=lifespan,
     )
     rest.state.services = services
+    rest.state.claude_code = ClaudeCodeMarketplace(services)
     rest.state.store = store
     dispatcher = Dispatcher(rest, [(MCP_PATH, mcp_http), (SSE_PATH, mcp_sse)])
     guarded = HostGuard(BrowserCORS(dispatcher), hosts)

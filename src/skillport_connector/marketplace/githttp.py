@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -28,6 +27,8 @@ MAX_PROCESSES = 8
 TIMEOUT = 300.0
 CHUNK = 64 * 1024
 _SLOTS = asyncio.Semaphore(MAX_PROCESSES)
+#: Reapers still waiting for their git process (kept referenced until done).
+_RUNNING: set[asyncio.Task[None]] = set()
 
 
 def check_request(method: str, tail: str, service: str | None) -> None:
@@ -128,40 +129,43 @@ async def serve(request: Request, root: Path, repo: str, tail: str, user: str) -
         _SLOTS.release()
         raise Unavailable(f"git could not be started: {exc}") from None
     feeder = asyncio.create_task(_feed(request, proc))
+    reaper = asyncio.create_task(_reap(proc, feeder))
+    _RUNNING.add(reaper)
+    reaper.add_done_callback(_RUNNING.discard)
     assert proc.stdout is not None
     try:
         status, headers = await asyncio.wait_for(_headers(proc.stdout), TIMEOUT)
     except BaseException:
-        await _end(proc, feeder)
+        _kill(proc)
         raise
-    deadline = time.monotonic() + TIMEOUT
 
     async def body() -> AsyncIterator[bytes]:
         assert proc.stdout is not None
         try:
-            while time.monotonic() < deadline:
-                left = deadline - time.monotonic()
-                chunk = await asyncio.wait_for(proc.stdout.read(CHUNK), max(left, 0.01))
-                if not chunk:
-                    break
+            while chunk := await proc.stdout.read(CHUNK):
                 yield chunk
         finally:
-            await _end(proc, feeder)
+            _kill(proc)  # the client went away, or git is done: nothing is left behind
 
     media = headers.pop("Content-Type", None)
     kept = {k: v for k, v in headers.items() if k.lower() in ("cache-control", "expires")}
     return StreamingResponse(body(), status_code=status, headers=kept, media_type=media)
 
 
-async def _end(proc: asyncio.subprocess.Process, feeder: asyncio.Task[None]) -> None:
+def _kill(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+
+
+async def _reap(proc: asyncio.subprocess.Process, feeder: asyncio.Task[None]) -> None:
+    """Whatever happens to the request: git ends within TIMEOUT and its slot is freed."""
     try:
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-        feeder.cancel()
-        with contextlib.suppress(BaseException):
-            await feeder
-        with contextlib.suppress(Exception):
+        try:
+            await asyncio.wait_for(proc.wait(), TIMEOUT)
+        except TimeoutError:
+            _kill(proc)
             await proc.wait()
     finally:
+        feeder.cancel()
         _SLOTS.release()

@@ -32,7 +32,7 @@ BASIC_CHALLENGE = 'Basic realm="Skillport Claude Code marketplace", charset="UTF
 
 
 def marketplace_of(request: Request) -> ClaudeCodeMarketplace:
-    """The app's one :class:`ClaudeCodeMarketplace`, made on first use."""
+    """The app's one :class:`ClaudeCodeMarketplace` (``create_app`` makes it)."""
     state = request.app.state
     found = getattr(state, "claude_code", None)
     if not isinstance(found, ClaudeCodeMarketplace):
@@ -91,7 +91,10 @@ async def marketplace_json(request: Request) -> Response:
 )
 async def create_credential(request: Request) -> Response:
     who = authenticate(request)
-    body = await read_json(request, CredentialRequest)
+    empty = request.headers.get("content-length") in (None, "0") and (
+        "transfer-encoding" not in request.headers
+    )
+    body = CredentialRequest() if empty else await read_json(request, CredentialRequest)
     market = marketplace_of(request)
     secret, info = await run_in_threadpool(market.credentials.mint, who, body.label)
     services_of(request).audit.record(who, "claude_code_credential", result="created", id=info.id)

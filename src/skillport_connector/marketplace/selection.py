@@ -25,6 +25,8 @@ ViewName = Literal["published", "all"]
 VIEWS: tuple[ViewName, ...] = ("published", "all")
 PLUGINS_DIR = "plugins"
 DEFAULT_NAME = "skillport"
+#: What one filtered repository may hold at most (it is built in memory).
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +50,27 @@ class Selection:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def select(skills: Iterable[Skill], *, unpublished: bool, max_skill_bytes: int) -> Selection:
-    """Group the readable ``skills`` (already filtered by the access policy and surface)."""
+def select(
+    skills: Iterable[Skill],
+    *,
+    unpublished: bool,
+    max_skill_bytes: int,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+) -> Selection:
+    """Group the readable ``skills`` (already filtered by the access policy and surface).
+    A skill over ``max_skill_bytes`` is left out, and so is every skill, in name order,
+    once the whole repository would pass ``max_total_bytes``."""
     by_group: dict[str, list[Skill]] = {}
-    for skill in skills:
+    total = 0
+    for skill in sorted(skills, key=lambda s: (s.plugin, s.name)):
         if not skill.published and not unpublished:
             continue
         if not is_skill_name(skill.plugin) or not is_skill_name(skill.name):
             continue
-        if sum(f.size for f in skill.files) > max_skill_bytes:
+        size = sum(f.size for f in skill.files)
+        if size > max_skill_bytes or total + size > max_total_bytes:
             continue
+        total += size
         by_group.setdefault(skill.plugin, []).append(skill)
     return Selection(
         tuple(
