@@ -23,6 +23,8 @@ MAX_CLIENT_NAME = 200
 #: minutes); its first token extends it to ``CLIENT_TTL``.
 UNUSED_CLIENT_TTL = 3600
 CLIENT_TTL = 365 * 24 * 3600
+#: What a client that names no grant types may use (RFC 7591 §2 defaults to the code grant).
+DEFAULT_GRANT_TYPES: tuple[GrantType, ...] = ("authorization_code", "refresh_token")
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,10 @@ def _auth_method(value: object) -> AuthMethod:
 
 
 def _grant_types(value: object) -> tuple[GrantType, ...]:
-    grants = list(GRANT_TYPES) if value is None else _strings(value)
+    grants = list(DEFAULT_GRANT_TYPES) if value is None else _strings(value)
     if grants is None or not grants or any(grant not in GRANT_TYPES for grant in grants):
         raise OAuthError(
-            "invalid_client_metadata",
-            "grant_types must list authorization_code and/or refresh_token",
+            "invalid_client_metadata", f"grant_types may list any of {', '.join(GRANT_TYPES)}"
         )
     return tuple(dict.fromkeys(cast(list[GrantType], grants)))
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ..device import DeviceFlow
 from ..errors import OAuthError
 from ..oauth import WEB_CLIENT_ID, OAuthServer
 from ..records import PendingAuthorization
@@ -18,16 +19,19 @@ from .common import COOKIE, EXPIRED, error_page, page, pending_id_of, same_brows
 CONSENT_FORM = """<p><strong>{client}</strong> wants to use Skillport as
 <strong>{email}</strong>: list, search and install the skills you may use,
 and change the ones you may edit.</p>
-<p class="muted">You will be sent back to <strong>{host}</strong> ({target})</p>
+<p class="muted">You will be sent back to {target}</p>
 <form method="post" action="/consent">
 <input type="hidden" name="pending" value="{pending}">
 <button name="decision" value="allow" type="submit">Allow</button>
 <button name="decision" value="deny" type="submit">Deny</button></form>"""
+REDIRECT_TARGET = "<strong>{host}</strong> ({uri})"
+DEVICE_TARGET = "the device showing the code <strong>{code}</strong>: check that it matches."
 
 
 @dataclass(frozen=True)
 class ConsentHandler:
     server: OAuthServer
+    device: DeviceFlow | None = None
 
     async def handle(self, request: Request) -> Response:
         pending_id, form = await pending_id_of(request)
@@ -38,12 +42,15 @@ class ConsentHandler:
             return error_page(EXPIRED)
         if request.method == "GET":
             return self._ask(pending_id, pending)
+        allow = form.get("decision") == "allow"
         try:
-            location = (
-                self.server.approve(pending_id)
-                if form.get("decision") == "allow"
-                else self.server.deny(pending_id)
-            )
+            if pending.device is not None and self.device is not None:
+                self.device.settle(pending_id, allow)
+                location = f"/device?done={'allowed' if allow else 'denied'}"
+            else:
+                location = (
+                    self.server.approve(pending_id) if allow else self.server.deny(pending_id)
+                )
         except OAuthError as exc:
             return error_page(exc.description)
         response = RedirectResponse(location, status_code=303)
@@ -56,8 +63,20 @@ class ConsentHandler:
         body = CONSENT_FORM.format(
             client=html.escape(client.client_name if client else "an application"),
             email=html.escape(pending.user.email),
-            host=html.escape(urlsplit(pending.redirect_uri).hostname or ""),
-            target=html.escape(shown_target(pending.redirect_uri)),
+            target=(
+                DEVICE_TARGET.format(code=html.escape(pending.device))
+                if pending.device
+                else redirect_target(pending.redirect_uri)
+            ),
             pending=html.escape(pending_id),
         )
         return page("Allow access?", body)
+
+
+def redirect_target(redirect_uri: str) -> str:
+    """The host the browser will really go to (as parsed, never percent-decoded), then the
+    registered URI without its query; HTML-escaped."""
+    host = urlsplit(redirect_uri).hostname or ""
+    return REDIRECT_TARGET.format(
+        host=html.escape(host), uri=html.escape(shown_target(redirect_uri))
+    )
