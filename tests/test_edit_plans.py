@@ -13,7 +13,6 @@ from skillport_connector.editing.operations import (
     plan_delete,
     plan_save,
 )
-from skillport_connector.editing.plan import MAX_DELETE_DEPTH
 from skillport_connector.errors import Forbidden, InvalidRequest, NotFound
 
 ED = Identity.local("ed@example.com")
@@ -85,7 +84,7 @@ def test_front_matter_python_cannot_read_is_a_bad_request(catalog):
         plan_save(catalog, POLICY, WRITER, "notes", files(**{"SKILL.md": bad}))
 
 
-def test_deleting_a_folder_with_a_link_loop_is_bounded(load, tmp_path):
+def test_deleting_a_folder_with_a_link_loop_removes_the_link_itself(load, tmp_path):
     looped = load(
         {
             ".claude-plugin/marketplace.json": marketplace(
@@ -96,12 +95,11 @@ def test_deleting_a_folder_with_a_link_loop_is_bounded(load, tmp_path):
         }
     )
     (tmp_path / "plugins/writing/skills/notes/self").symlink_to(".")
-    try:
-        plan = plan_delete(looped, POLICY, WRITER, "notes")
-    except InvalidRequest as exc:
-        assert "git" in str(exc)  # the walk stopped at its bound
-    else:
-        assert all(p.count("/self") < MAX_DELETE_DEPTH for p in plan.changes)
+    plan = plan_delete(looped, POLICY, WRITER, "notes")
+    assert sorted(plan.changes) == [
+        "plugins/writing/skills/notes/SKILL.md",
+        "plugins/writing/skills/notes/self",
+    ]
 
 
 @pytest.mark.parametrize("path", ["a\nb", "crlf\r\nX-Injected: 1", "tab\there", "del\x7f"])
