@@ -48,7 +48,23 @@ def test_a_save_writes_only_inside_the_skill_folder(catalog):
 
 
 @pytest.mark.parametrize(
-    "path", [".gitignore", "x/.gitmodules", ".skillport/access.json", ".claude-plugin/plugin.json"]
+    "path",
+    [
+        ".gitignore",
+        "x/.gitmodules",
+        ".skillport/access.json",
+        ".claude-plugin/plugin.json",
+        # every spelling git itself refuses (it would skip the file and commit nothing)
+        ".GIT/config",
+        "x/.Git/hooks/pre-commit",
+        "git~1/config",
+        "GIT~2/config",
+        ".git./config",
+        ".git /config",
+        ".g\u200cit/config",
+        ".git::$INDEX_ALLOCATION/config",
+        ".SkillPort/access.json",
+    ],
 )
 def test_a_save_never_writes_configuration(catalog, path):
     with pytest.raises(InvalidRequest):
@@ -107,3 +123,65 @@ def test_a_file_path_with_a_control_character_is_a_bad_request(catalog, path):
     request = SaveRequest.model_validate({"files": [{"path": path, "content": "x"}]})
     with pytest.raises(InvalidRequest, match="control character"):
         plan_save(catalog, POLICY, WRITER, "notes", request)
+
+
+def test_a_save_through_an_existing_file_is_a_bad_request(catalog):
+    with pytest.raises(InvalidRequest, match="not a folder"):
+        plan_save(catalog, POLICY, WRITER, "notes", files(**{"SKILL.md__evil": "x"}))
+
+
+def test_a_save_through_a_folder_link_is_a_bad_request(catalog, tmp_path):
+    (tmp_path / "plugins/writing/skills/notes/sub").mkdir()
+    (tmp_path / "plugins/writing/skills/notes/lnk").symlink_to("sub")
+    with pytest.raises(InvalidRequest, match="not a folder"):
+        plan_save(catalog, POLICY, WRITER, "notes", files(lnk__evil="x"))
+
+
+def test_a_save_over_an_existing_folder_is_a_bad_request(catalog, tmp_path):
+    (tmp_path / "plugins/writing/skills/notes/sub").mkdir()
+    (tmp_path / "plugins/writing/skills/notes/sub/f.txt").write_text("kept")
+    with pytest.raises(InvalidRequest, match="is a folder"):
+        plan_save(catalog, POLICY, WRITER, "notes", files(sub="x"))
+
+
+def test_a_save_into_an_existing_folder_is_fine(catalog, tmp_path):
+    (tmp_path / "plugins/writing/skills/notes/sub").mkdir()
+    plan = plan_save(catalog, POLICY, WRITER, "notes", files(sub__new="x"))
+    assert list(plan.changes) == ["plugins/writing/skills/notes/sub/new"]
+
+
+def test_deleting_a_skill_with_another_skill_inside_its_folder_is_refused(load):
+    nested = load(
+        {
+            ".claude-plugin/marketplace.json": marketplace(
+                {
+                    "name": "writing",
+                    "source": "./plugins/writing",
+                    "skills": ["./skills/notes", "./skills/notes/hidden-deep"],
+                }
+            ),
+            "plugins/writing/skills/notes/SKILL.md": skill_md("notes"),
+            "plugins/writing/skills/notes/hidden-deep/SKILL.md": skill_md("hidden-deep"),
+        }
+    )
+    assert nested.skill("hidden-deep") is not None
+    with pytest.raises(Forbidden, match="content you cannot change") as refused:
+        plan_delete(nested, POLICY, WRITER, "notes")
+    assert "hidden-deep" not in str(refused.value)
+
+
+def test_deleting_the_only_skill_of_a_group_removes_the_group_folder(load):
+    alone = load(
+        {
+            ".claude-plugin/marketplace.json": marketplace(
+                {"name": "writing", "source": "./plugins/writing"}
+            ),
+            "plugins/writing/.claude-plugin/plugin.json": '{"name": "writing"}',
+            "plugins/writing/skills/notes/SKILL.md": skill_md("notes"),
+        }
+    )
+    plan = plan_delete(alone, POLICY, WRITER, "notes")
+    assert {p for p, c in plan.changes.items() if c is None} == {
+        "plugins/writing/.claude-plugin/plugin.json",
+        "plugins/writing/skills/notes/SKILL.md",
+    }
