@@ -145,6 +145,7 @@ class FormBrowser:
         return self.result
 
 
+@pytest.mark.needs_node("oidc")
 def test_mcp_client_signs_in_through_the_openid_provider(op_and_connector):
     base = op_and_connector["base"]
     browser = FormBrowser("kim@example.com")
@@ -161,6 +162,7 @@ def test_mcp_client_signs_in_through_the_openid_provider(op_and_connector):
     assert any("Allow access?" in text for _, text in browser.pages)  # our consent page came up
 
 
+@pytest.mark.needs_node("oidc")
 def test_mcp_client_signs_in_through_the_openid_provider_over_sse(op_and_connector):
     base = op_and_connector["base"]
     auth = provider(base, FormBrowser("ari@example.com"), path="/sse")
@@ -179,6 +181,7 @@ def sign_in_by_hand(base: str, login: str) -> FormBrowser:
     return browser
 
 
+@pytest.mark.needs_node("oidc")
 def test_an_account_outside_the_allowed_domains_gets_a_403_page_naming_them(op_and_connector):
     browser = sign_in_by_hand(op_and_connector["base"], "mallory@elsewhere.org")
     assert browser.result is None
@@ -186,15 +189,18 @@ def test_an_account_outside_the_allowed_domains_gets_a_403_page_naming_them(op_a
     assert status == 403 and "example.com" in text and "not allowed" in text
 
 
+@pytest.mark.needs_node("oidc")
 def test_an_unverified_email_does_not_pass_the_domain_check(op_and_connector):
     browser = sign_in_by_hand(op_and_connector["base"], "unverified@example.com")
     assert browser.result is None and browser.pages[-1][0] == 403
 
 
+@pytest.mark.needs_node("oidc")
 def test_an_allowed_account_gets_a_code(op_and_connector):
     assert sign_in_by_hand(op_and_connector["base"], "lee@example.com").result is not None
 
 
+@pytest.mark.needs_node("oidc")
 def test_the_callback_refuses_an_unknown_state(op_and_connector):
     r = httpx.get(f"{op_and_connector['base']}/callback", params={"code": "x", "state": "forged"})
     assert r.status_code == 400 and "expired" in r.text
