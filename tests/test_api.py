@@ -207,7 +207,7 @@ def test_bad_boolean_query_is_400(client, auth):
 # -- one skill -------------------------------------------------------------------------------
 
 
-def test_skill_detail(client, auth):
+def test_skill_detail_has_the_skill_md_its_files_and_whether_it_is_editable(client, auth):
     body = client.get("/api/skills/csv-profiler", headers=auth).json()
     assert body["skill"]["name"] == "csv-profiler"
     assert (
@@ -231,7 +231,7 @@ def ticket(client, auth, name="csv-profiler") -> dict:
     return response.json()
 
 
-def test_install_ticket_shape(client, auth):
+def test_an_install_ticket_is_a_15_minute_token_with_both_install_commands(client, auth):
     body = ticket(client, auth)
     token = body["install_token"]
     assert token.startswith("sk_install_") and len(token) == len("sk_install_") + 32

@@ -294,7 +294,7 @@ def mcp_status(base: str, access_token: str) -> int:
     return httpx.post(f"{base}/mcp", json=body, headers=headers).status_code
 
 
-def test_metadata_documents(server):
+def test_metadata_names_the_mcp_resource_its_authorization_server_and_s256(server):
     base = server["base"]
     prm = httpx.get(f"{base}/.well-known/oauth-protected-resource").json()
     assert prm["resource"] == f"{base}/mcp" and prm["authorization_servers"] == [base]

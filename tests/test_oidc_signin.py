@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from conftest import build_app
 from mcp.shared.auth import AuthorizationCodeResult
 from serving import free_port, in_thread
 from test_mcp_oauth import (
@@ -28,7 +29,6 @@ from test_mcp_oauth import (
     register,
 )
 
-from skillport_connector.app import create_app
 from skillport_connector.settings import ConfigError, Settings, demo_marketplace
 
 OP_DIR = Path(__file__).parent / "oidc"
@@ -61,11 +61,9 @@ def op_and_connector(tmp_path_factory):
     assert op.stdout is not None
     line = op.stdout.readline()
     assert line.startswith("ready"), line
-    settings = Settings(
-        marketplace=demo_marketplace(),
-        data_dir=tmp_path_factory.mktemp("oidc"),
+    app = build_app(
+        tmp_path_factory.mktemp("oidc") / "data",
         port=port,
-        audit_log="",
         oidc_issuer=f"http://127.0.0.1:{op_port}",
         oidc_client_id=CLIENT_ID,
         oidc_client_secret=CLIENT_SECRET,
@@ -74,8 +72,7 @@ def op_and_connector(tmp_path_factory):
         rate_limit_ip=100_000,
         rate_limit_register=100_000,
     )
-    settings.check()
-    app = create_app(settings)
+    app.state.services.settings.check()
     try:
         with in_thread(app, port) as base:
             yield {"base": base, "op": f"http://127.0.0.1:{op_port}"}

@@ -34,7 +34,7 @@ def store(redis_url, request):
     return RedisStore(redis_url, prefix=f"t{request.node.name}:")
 
 
-def test_values_round_trip(store):
+def test_a_value_is_read_back_until_deleted(store):
     store.put("k", {"v": [1, "x"]})
     assert store.get("k") == {"v": [1, "x"]}
     assert store.delete("k") and store.get("k") is None
@@ -93,7 +93,7 @@ def test_putting_a_value_again_resets_its_use(store):
     assert store.claim("k") == ({"x": 2}, True)
 
 
-def test_tokens_work_on_redis(store):
+def test_api_and_single_use_install_tokens_work_on_redis(store):
     tokens = TokenService(store)
     who = Identity.local("r@example.com")
     token = tokens.mint_api_token(who)
