@@ -11,10 +11,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
-from serving import CLI, client_for, free_port, wait_healthy
-
-from skillport_connector.app import create_app
-from skillport_connector.settings import Settings
+from serving import CLI, free_port, wait_healthy
 
 TEXT_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR) \S+: ")
 INITIALIZE = {
@@ -84,8 +81,7 @@ def test_the_json_log_is_json_on_every_line(tmp_path: Path):
     assert not any("Terminating session" in r["message"] for r in records)
 
 
-def test_a_405_lists_every_method_of_the_path(tmp_path: Path):
-    client = client_for(create_app(Settings(data_dir=tmp_path, audit_log="")))
+def test_a_405_lists_every_method_of_the_path(client):
     r = client.put("/api/skills/csv-profiler")
     assert r.status_code == 405 and r.json()["error"] == "method_not_allowed"
     assert r.headers["allow"] == "GET, HEAD, POST, DELETE"  # read, save, delete
