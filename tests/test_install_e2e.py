@@ -91,11 +91,8 @@ def test_install_sh_skill_mode_installs_into_claude_skills(server, tmp_path):
     installed = source_files(target)
     plugin_json = installed.pop(".claude-plugin/plugin.json")
     assert installed == source_files(CSV)
-    assert json.loads(plugin_json) == {
-        "name": "csv-profiler",
-        "version": "0.9.0-beta.1",
-        "description": json.loads(plugin_json)["description"],
-    }
+    group = json.loads((CSV.parents[1] / ".claude-plugin/plugin.json").read_text())
+    assert json.loads(plugin_json) == {**group, "version": "0.9.0-beta.1"}
     assert f"SKILL_DIR={target}" in result.stdout
 
 

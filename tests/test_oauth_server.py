@@ -381,3 +381,52 @@ def test_a_malformed_stored_record_reads_as_absent(server):
     assert server.client("spc_bad") is None
     with pytest.raises(InvalidClient):
         server.authenticate_client("spc_bad", None)
+
+
+# -- one connector, one resource per MCP transport ------------------------------------------
+
+SSE = "https://skills.example.com/sse"
+
+
+@pytest.fixture
+def transports(tmp_path: Path, clock: FakeClock) -> OAuthServer:
+    store = SQLiteStore(tmp_path / "t.db", clock=clock)
+    return OAuthServer(
+        store,
+        resource=RESOURCE,
+        issuer="https://skills.example.com",
+        clock=clock,
+        also_resources=(SSE,),
+    )
+
+
+def access_for(server: OAuthServer, resource: str) -> str:
+    client_id = register(server)
+    verifier = secrets.token_urlsafe(48)
+    code = authorize(server, client_id, verifier, resource=resource)
+    client = server.authenticate_client(client_id, None)
+    return server.exchange_code(client, code, REDIRECT, verifier).access_token
+
+
+def test_a_token_is_issued_for_the_transport_the_client_named(transports):
+    grant = transports.validate(access_for(transports, SSE))
+    assert grant is not None and grant.resource == SSE
+
+
+@pytest.mark.parametrize("issued_for", [RESOURCE, SSE, SSE + "/"])
+def test_a_token_for_either_transport_works_on_both(transports, issued_for):
+    token = access_for(transports, issued_for)
+    assert transports.validate(token, resource=RESOURCE) is not None
+    assert transports.validate(token, resource=SSE) is not None
+
+
+def test_a_resource_of_another_server_is_refused_naming_both_transports(transports):
+    with pytest.raises(RedirectError) as refused:
+        access_for(transports, "https://skills.example.com/other")
+    assert refused.value.error == "invalid_target"
+    assert RESOURCE in refused.value.description and SSE in refused.value.description
+
+
+def test_a_server_without_the_sse_resource_refuses_it(server):
+    with pytest.raises(RedirectError):
+        access_for(server, SSE)
