@@ -156,7 +156,16 @@ def test_make_run_demo_is_editable_end_to_end(server, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     edited = tmp_path / "edit/house-style/SKILL.md"
-    assert result.stdout.strip().splitlines()[-1] == f"SKILL_DIR={edited.parent}"
+    # As the original edit.sh: SKILL_DIR=, then FILES: and the file list, and .edit_info.
+    lines = result.stdout.strip().splitlines()
+    assert lines[-3:] == [f"SKILL_DIR={edited.parent}", "FILES:", "  SKILL.md"]
+    info = json.loads((edited.parent / ".edit_info").read_text())
+    assert info == {
+        "name": "house-style",
+        "plugin": "brand",
+        "version": info["version"],
+        "files": ["SKILL.md"],
+    }
     text = edited.read_text() + "\n- Use the Oxford comma.\n"
     saved = httpx.post(
         f"{server['base']}/api/skills/house-style",

@@ -187,7 +187,13 @@ class AccessPolicy:
         return self.error is None and who.id in self.editors
 
     def _rule(self, op: str, skill: str, group: str) -> Rule:
-        for table in (self.skills.get(skill), self.groups.get(group)):
+        """The qualified ``plugin:skill`` rule, else the skill's, else its group's."""
+        tables = (
+            self.skills.get(f"{group}:{skill}"),
+            self.skills.get(skill),
+            self.groups.get(group),
+        )
+        for table in tables:
             if table and op in table:
                 return table[op]
         return self.default_read if op == "read" else self.default_write

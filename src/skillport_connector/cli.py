@@ -27,7 +27,7 @@ def catalog_report(catalog: Catalog) -> dict[str, Any]:
     """The ``validate --json`` document."""
     plugins = []
     for plugin in catalog.plugins:
-        skills = [catalog.skills[name] for name in plugin.skills]
+        skills = catalog.skills_of(plugin)
         plugins.append(
             {
                 "name": plugin.name,

@@ -40,7 +40,7 @@ def plan_delete(catalog: Catalog, policy: AccessPolicy, who: Identity, name: str
     plugin = catalog.plugin(skill.plugin)
     assert plugin is not None
     tree = catalog.tree
-    whole_group = plugin.skills == (name,) and bool(plugin.path) and skill.path != ""
+    whole_group = plugin.skills == (skill.name,) and bool(plugin.path) and skill.path != ""
     if whole_group:
         assert plugin.path is not None
         folder = plugin.path
@@ -62,7 +62,10 @@ def plan_delete(catalog: Catalog, policy: AccessPolicy, who: Identity, name: str
             ]
             changes[MARKETPLACE_FILE] = json_bytes(data)
             touched.append(MARKETPLACE_FILE)
-    return Plan("delete", name, skill.plugin, changes, tuple(touched), subject)
+    prefix = folder + "/"
+    deleted = [p[len(prefix) :] for p in changes if p.startswith(prefix)]
+    extra = {"pluginDeleted": whole_group, "deletedFiles": sorted(deleted)}
+    return Plan("delete", name, skill.plugin, changes, tuple(touched), subject, extra=extra)
 
 
 def plan_publish(
@@ -101,9 +104,11 @@ def plan_publish(
     if req.keywords is not None:
         entry["keywords"] = req.keywords
     verb = "Update listing of" if plugin.published else "Publish"
+    # The original connector's answer: the listing was created or updated.
+    extra = {"action": "updated" if plugin.published else "created", "skill_group": plugin.name}
     return Plan(
         "publish", name, plugin.name, {MARKETPLACE_FILE: json_bytes(data)}, (MARKETPLACE_FILE,),
-        f"{verb} {plugin.name} ({', '.join(surfaces)})",
+        f"{verb} {plugin.name} ({', '.join(surfaces)})", extra=extra,
     )  # fmt: skip
 
 
@@ -144,5 +149,11 @@ def plan_bump(
         changes,
         tuple(touched),
         f"Bump {plugin.name} to {new} ({req.type})",
-        extra={"version": new, "previous": str(current)},
+        extra={
+            "version": new,
+            "previous": str(current),
+            "skill_group": plugin.name,
+            "oldVersion": str(current),
+            "newVersion": new,
+        },
     )

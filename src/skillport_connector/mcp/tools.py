@@ -13,7 +13,7 @@ from .. import install as packaging
 from ..services import Services, View, skills
 from .errors import as_tool_errors
 
-Surface = Literal["CC", "CD", "CAI"]
+Surface = Literal["CC", "CD", "CAI", "CDAI", "CALL"]
 #: Search hits one call returns.
 MAX_HITS = 50
 
