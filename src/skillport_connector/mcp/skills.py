@@ -37,13 +37,16 @@ TTL_MS = 60_000
 
 
 def skill_uri(name: str, path: str = "SKILL.md") -> str:
-    return f"skill://{name}/{path}"
+    """``skill://<name>/<path>``; a qualified ``plugin:skill`` is written ``plugin%3Askill``
+    (a bare colon would read as a port)."""
+    return f"skill://{name.replace(':', '%3A')}/{path}"
 
 
 def parse_uri(uri: str) -> tuple[str, str] | None:
     if not uri.startswith("skill://"):
         return None
     name, _, path = uri[len("skill://") :].partition("/")
+    name = name.replace("%3A", ":").replace("%3a", ":")
     return (name, path) if name and path else None
 
 
