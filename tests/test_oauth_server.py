@@ -13,6 +13,7 @@ from skillport_connector.auth.errors import InvalidClient, OAuthError, RedirectE
 from skillport_connector.auth.identity import Identity
 from skillport_connector.auth.oauth import ACCESS_TTL, CODE_TTL, PENDING_TTL, OAuthServer
 from skillport_connector.auth.pkce import s256
+from skillport_connector.auth.redirects import check_redirect_uri
 from skillport_connector.auth.registration import UNUSED_CLIENT_TTL
 from skillport_connector.clock import FakeClock
 from skillport_connector.store import SQLiteStore
@@ -430,3 +431,16 @@ def test_a_resource_of_another_server_is_refused_naming_both_transports(transpor
 def test_a_server_without_the_sse_resource_refuses_it(server):
     with pytest.raises(RedirectError):
         access_for(server, SSE)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://[::1].evil.com/cb",
+        "http://127.evil.com/cb",
+        "http://127.0.0.1.nip.io.evil.com/cb",
+        "http://user@127.0.0.1/cb",
+    ],
+)
+def test_a_look_alike_loopback_redirect_uri_is_refused(uri):
+    assert check_redirect_uri(uri) is not None
