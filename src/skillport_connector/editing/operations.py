@@ -8,6 +8,8 @@ Saving is in :mod:`.save`; deleting, publishing and bumping are here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..access import AccessPolicy
 from ..auth import Identity
 from ..catalog import SURFACES, Catalog
@@ -16,6 +18,7 @@ from ..catalog.semver import InvalidVersion, Version
 from ..errors import Conflict, Forbidden, InvalidRequest
 from ..services.view import View
 from ..sources.tree import join
+from .jsontext import patched
 from .plan import Action, Plan, all_files, json_bytes, marketplace, read_json, skill_for_write
 from .requests import BumpRequest, FileIn, PluginMetadata, PublishRequest, SaveRequest
 from .save import plan_save
@@ -112,6 +115,18 @@ def plan_publish(
     )  # fmt: skip
 
 
+def _rewritten(
+    catalog: Catalog, file: str, path: tuple[str | int, ...], value: str, data: Any
+) -> bytes:
+    """``file`` with only the value at ``path`` changed when its text allows, else ``data``
+    written anew."""
+    try:
+        raw = catalog.tree.read_bytes(file)
+    except OSError:
+        return json_bytes(data)
+    return (patched(raw, path, value, data) if path else None) or json_bytes(data)
+
+
 def plan_bump(
     catalog: Catalog, policy: AccessPolicy, who: Identity, name: str, req: BumpRequest
 ) -> Plan:
@@ -133,14 +148,19 @@ def plan_bump(
         raise Conflict(f"version {current_text!r} is not semver; fix it by hand first") from None
     new = str(current.bump(req.type))
     manifest["version"] = new
-    changes: dict[str, bytes | None] = {manifest_path: json_bytes(manifest)}
+    # Only the version value changes in each file: a one-line diff, the rest as written.
+    changes: dict[str, bytes | None] = {
+        manifest_path: _rewritten(catalog, manifest_path, ("version",), new, manifest)
+    }
     touched = [manifest_path]
     if plugin.published:
         data = marketplace(catalog.tree, who)
-        for entry in data["plugins"]:
+        path: tuple[str | int, ...] = ()
+        for index, entry in enumerate(data["plugins"]):
             if isinstance(entry, dict) and entry.get("name") == plugin.name:
                 entry["version"] = new
-        changes[MARKETPLACE_FILE] = json_bytes(data)
+                path = ("plugins", index, "version")
+        changes[MARKETPLACE_FILE] = _rewritten(catalog, MARKETPLACE_FILE, path, new, data)
         touched.append(MARKETPLACE_FILE)
     return Plan(
         "bump",
