@@ -27,9 +27,10 @@ from .api.errors import EXCEPTION_HANDLERS
 from .api.operations import metrics, readyz
 from .api.routes import build_api
 from .auth import Identity
+from .auth.handlers.guard import Endpoint, Guarded
 from .auth.oauth import OAuthServer
 from .auth.upstream import Upstream
-from .auth.web import oauth_routes
+from .auth.web import oauth_routes, sign_in_starter
 from .hostguard import BrowserCORS, HostGuard, allowed_hosts
 from .mcp.server import build_mcp
 from .metrics import MetricsMiddleware
@@ -38,6 +39,7 @@ from .services import Services, build_services
 from .settings import ConfigError, Settings
 from .sources.factory import open_source
 from .store import Store, open_store
+from .web import build_web
 
 DESCRIPTION = (
     "Serves an organisation's Claude Skills marketplace. Authenticate with "
@@ -139,7 +141,14 @@ def create_app(
             finally:
                 services.source.stop()
 
-    upstream = settings.upstream()
+    config = settings.upstream()
+    upstream = Upstream(config, f"{base}/callback") if config else None
+
+    def guard(endpoint: Endpoint) -> Endpoint:
+        return Guarded(
+            endpoint, False, services.limiter, settings.rate_limit_ip, settings.client_address()
+        ).handle
+
     rest = Starlette(
         routes=[
             *api.routes,
@@ -150,12 +159,15 @@ def create_app(
                 oauth,
                 base_url=base,
                 resource_paths=[MCP_PATH, SSE_PATH],
-                upstream=Upstream(upstream, f"{base}/callback") if upstream else None,
+                upstream=upstream,
                 dev_sign_in=settings.dev_sign_in,
                 limiter=services.limiter,
                 ip_limit=settings.rate_limit_ip,
                 register_limit=settings.rate_limit_register,
                 client_address=settings.client_address(),
+            ),
+            *build_web(
+                services, sign_in_starter(oauth, base, upstream, settings.dev_sign_in), guard
             ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,

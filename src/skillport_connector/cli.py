@@ -188,7 +188,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(
             f"Dev token for {who.id} (valid {API_TOKEN_TTL // 60} min; mint more with "
             f"`skillport-connector token --user EMAIL`):\n  {token}\n"
-            f"Try: curl -H 'Authorization: Bearer {token}' {settings.base_url}/api/skills",
+            f"Try: curl -H 'Authorization: Bearer {token}' {settings.base_url}/api/skills\n"
+            f"Catalog: {settings.base_url}/ (development sign-in: type {settings.dev_user})",
             flush=True,
         )
     if no_auth:

@@ -49,8 +49,11 @@ PENDING_TTL = 600
 SCOPES = ("skills",)
 #: How often a client's use is written back (each write extends its life).
 CLIENT_TOUCH_INTERVAL = 24 * 3600
+#: The client id of sign-ins started by the connector's own web pages (never registered:
+#: such a sign-in ends in a browser session, not in an authorization code).
+WEB_CLIENT_ID = "skillport-web"
 
-__all__ = ["SCOPES", "AccessGrant", "OAuthError", "OAuthServer", "RedirectError"]
+__all__ = ["SCOPES", "WEB_CLIENT_ID", "AccessGrant", "OAuthError", "OAuthServer", "RedirectError"]
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,24 @@ class OAuthServer:
         pending_id = secrets.token_urlsafe(24)
         self.store.put(keys.OAUTH_PENDING + pending_id, pending.to_record(), ttl=PENDING_TTL)
         return client, pending_id
+
+    def start_web(self, next_path: str) -> str:
+        """A sign-in for the web pages; once signed in it goes back to ``next_path``."""
+        pending = PendingAuthorization(
+            client_id=WEB_CLIENT_ID, redirect_uri=next_path, state=None, code_challenge="",
+            resource="", scope="", browser=secrets.token_urlsafe(16),
+        )  # fmt: skip
+        pending_id = secrets.token_urlsafe(24)
+        self.store.put(keys.OAUTH_PENDING + pending_id, pending.to_record(), ttl=PENDING_TTL)
+        return pending_id
+
+    def finish_web(self, pending_id: str) -> PendingAuthorization | None:
+        """Spend a signed-in web sign-in (once); None when unknown, used or not a web one."""
+        data, first = self.store.claim(keys.OAUTH_PENDING + _bounded(pending_id, 100))
+        pending = parse(PendingAuthorization, data)
+        if pending is None or not first or pending.user is None:
+            return None
+        return pending if pending.client_id == WEB_CLIENT_ID else None
 
     def pending(self, pending_id: str | None) -> PendingAuthorization | None:
         pending_id = _bounded(pending_id, 100)

@@ -23,6 +23,16 @@ from .upstream import Upstream
 PROTECTED_RESOURCE = "/.well-known/oauth-protected-resource"
 
 
+def sign_in_starter(
+    server: OAuthServer, base_url: str, upstream: Upstream | None, dev_sign_in: bool
+) -> AuthorizationHandler:
+    """What sends a browser to sign in: the organisation's identity provider or, without
+    one, the development form, and only when the public URL itself is loopback (whatever the
+    caller asked: behind a proxy it is off). The OAuth flow and the web pages share it."""
+    dev = dev_sign_in and upstream is None and is_loopback_url(base_url)
+    return AuthorizationHandler(server, upstream, dev, base_url.startswith("https://"))
+
+
 def oauth_routes(
     server: OAuthServer,
     *,
@@ -40,7 +50,6 @@ def oauth_routes(
     public URL itself is loopback (whatever the caller asked: behind a proxy it is off).
     ``ip_limit`` counts every sign-in request and ``register_limit`` registrations, per
     client address as ``client_address`` resolves it (trusted proxies)."""
-    dev = dev_sign_in and upstream is None and is_loopback_url(base_url)
     addresses = client_address or ClientAddress()
 
     def guarded(handle: Endpoint, json_errors: bool) -> Endpoint:
@@ -49,7 +58,7 @@ def oauth_routes(
     resource = ProtectedResourceMetadataHandler(server.resource, base_url).handle
     per_path = [(p, _resource_metadata(server, base_url, p)) for p in resource_paths]
     register = RegistrationHandler(server, limiter, register_limit).handle
-    authorize = AuthorizationHandler(server, upstream, dev, base_url.startswith("https://"))
+    authorize = sign_in_starter(server, base_url, upstream, dev_sign_in)
     routes = [
         Route(
             "/.well-known/oauth-authorization-server",
@@ -65,7 +74,9 @@ def oauth_routes(
             methods=["GET"],
         ),
         Route(
-            "/login", guarded(DevSignInHandler(server, dev).handle, False), methods=["GET", "POST"]
+            "/login",
+            guarded(DevSignInHandler(server, authorize.dev_sign_in).handle, False),
+            methods=["GET", "POST"],
         ),
         Route("/consent", guarded(ConsentHandler(server).handle, False), methods=["GET", "POST"]),
         Route("/token", guarded(TokenHandler(server).handle, True), methods=["POST"]),

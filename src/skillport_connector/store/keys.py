@@ -34,6 +34,8 @@ EDIT_TICKET = "edit:"
 SPENT_TICKET = "spent:"
 #: Webhook deliveries already acted on: ``webhook:<provider>:id:`` / ``:body:`` + digest.
 WEBHOOK_DELIVERY = "webhook:"
+#: Browser sessions of the web pages (hashed): ``websession:`` + digest of the cookie.
+WEB_SESSION = "websession:"
 #: Rate-limit counters: ``rl:<scope>:<subject>:<window>``.
 RATE_LIMIT = "rl:"
 #: Read by the readiness probe; never written.

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..errors import OAuthError
-from ..oauth import OAuthServer
+from ..oauth import WEB_CLIENT_ID, OAuthServer
 from ..records import PendingAuthorization
 from .common import COOKIE, EXPIRED, error_page, page, pending_id_of, same_browser
 
@@ -32,6 +32,8 @@ class ConsentHandler:
         pending_id, form = await pending_id_of(request)
         pending = self.server.pending(pending_id)
         if pending is None or pending.user is None or not same_browser(request, pending):
+            return error_page(EXPIRED)
+        if pending.client_id == WEB_CLIENT_ID:  # a web-page sign-in grants no OAuth code
             return error_page(EXPIRED)
         if request.method == "GET":
             return self._ask(pending_id, pending)
