@@ -179,3 +179,9 @@ def test_a_broken_access_json_counts_as_an_error(tmp_path: Path, capsys):
     code, out, _ = run(capsys, str(tmp_path))
     assert code == 1
     assert ".skillport/access.json" in out and "1 errors" in out
+
+
+def test_a_git_url_is_named_as_given_with_a_hint(capsys):
+    code, _, err = run(capsys, "https://github.com/acme/skills.git")
+    assert code == 2
+    assert "https://github.com/acme/skills.git is not a folder" in err and "git clone" in err

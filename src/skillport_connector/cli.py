@@ -68,7 +68,10 @@ def describe_skills(catalog: Catalog) -> str:
 def cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.is_dir():
-        print(f"skillport-connector: {path} is not a folder", file=sys.stderr)
+        hint = ""
+        if "://" in args.path or args.path.startswith("git@"):
+            hint = "; validate reads a local folder: `git clone` the repository first"
+        print(f"skillport-connector: {args.path} is not a folder{hint}", file=sys.stderr)
         return 2
     catalog = load_catalog(DirectoryTree(path))
     if not catalog.marketplace and not catalog.plugins:
