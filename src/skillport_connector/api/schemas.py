@@ -11,6 +11,9 @@ from pydantic import BaseModel, Field
 class ErrorBody(BaseModel):
     error: str = Field(examples=["not_found"])
     message: str
+    candidates: list[str] | None = Field(
+        None, description="409 ambiguous: the plugin:skill ids a bare name may mean"
+    )
 
 
 class SkillSummary(BaseModel):

@@ -75,7 +75,7 @@ async def list_skills(request: Request) -> Response:
     tags=["skills"],
     summary="One skill: metadata, SKILL.md and its file list",
     ok=schemas.SkillDetail,
-    errors=(404,),
+    errors=(400, 404, 409),
 )
 async def get_skill(request: Request) -> Response:
     # Reading SKILL.md is file or git I/O: off the event loop.
