@@ -32,6 +32,8 @@ from .auth.oauth import OAuthServer
 from .auth.upstream import Upstream
 from .auth.web import oauth_routes, sign_in_starter
 from .hostguard import BrowserCORS, HostGuard, allowed_hosts
+from .marketplace.routes import GIT_ROUTES
+from .marketplace.service import ClaudeCodeMarketplace
 from .mcp.server import build_mcp
 from .metrics import MetricsMiddleware
 from .redaction import install_log_redaction
@@ -155,6 +157,7 @@ def create_app(
             Route("/openapi.json", openapi, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *GIT_ROUTES,
             *oauth_routes(
                 oauth,
                 base_url=base,
@@ -174,6 +177,7 @@ def create_app(
         lifespan=lifespan,
     )
     rest.state.services = services
+    rest.state.claude_code = ClaudeCodeMarketplace(services)
     rest.state.store = store
     dispatcher = Dispatcher(rest, [(MCP_PATH, mcp_http), (SSE_PATH, mcp_sse)])
     guarded = HostGuard(BrowserCORS(dispatcher), hosts)

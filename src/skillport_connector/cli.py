@@ -1,4 +1,5 @@
-"""``skillport-connector`` command line: serve, validate, token."""
+"""``skillport-connector`` command line: serve, validate, token (for operators), init (for
+administrators), and the people's commands (:mod:`.people`): login, list, install, …"""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from . import __version__
 from .access import AccessPolicy
 from .auth import API_TOKEN_TTL, Identity, TokenService
 from .catalog import Catalog, Finding, load_catalog
+from .people.commands import add_people_commands
 from .settings import ConfigError, Settings
 from .settings_table import SETTINGS, help_text
 from .sources.git import SourceUnavailable
@@ -53,7 +55,7 @@ def catalog_report(catalog: Catalog) -> dict[str, Any]:
 def all_findings(catalog: Catalog) -> list[Finding]:
     """What ``validate`` and the ``serve`` banner both count: access.json's, then the
     catalog's."""
-    return [*AccessPolicy.for_catalog(catalog).findings(), *catalog.findings]
+    return [*AccessPolicy.for_catalog(catalog).findings(catalog), *catalog.findings]
 
 
 def describe_skills(catalog: Catalog) -> str:
@@ -298,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--name", help="display name")
     token.add_argument("--data-dir", help="the server's data folder")
     token.set_defaults(func=cmd_token)
+    add_people_commands(sub)
     return parser
 
 
@@ -308,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, SourceUnavailable) as exc:
         print(f"skillport-connector: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `… | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

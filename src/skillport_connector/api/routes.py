@@ -3,6 +3,7 @@ routers of each resource module, assembled in one table that also writes /openap
 
 from __future__ import annotations
 
+from ..marketplace import routes as claude_code
 from . import editing, install, operations, skills, webhooks
 from .openapi import ApiRouter
 
@@ -10,5 +11,10 @@ from .openapi import ApiRouter
 def build_api() -> ApiRouter:
     """Every documented REST route. Handlers find the services on the application state."""
     return ApiRouter().include(
-        skills.router, install.router, editing.router, webhooks.router, operations.router
+        skills.router,
+        install.router,
+        editing.router,
+        webhooks.router,
+        operations.router,
+        claude_code.router,
     )

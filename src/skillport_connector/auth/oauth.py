@@ -226,7 +226,7 @@ class OAuthServer:
         """Consent given: a one-time code; returns the redirect URL with it."""
         data, first = self.store.claim(keys.OAUTH_PENDING + _bounded(pending_id, 100))
         pending = parse(PendingAuthorization, data)
-        if pending is None or not first or pending.user is None:
+        if pending is None or not first or pending.user is None or pending.device is not None:
             raise OAuthError(
                 "invalid_request", "this sign-in was already used or has expired; start again"
             )
@@ -239,6 +239,8 @@ class OAuthServer:
         pending = parse(PendingAuthorization, data)
         if pending is None:
             raise OAuthError("invalid_request", "this sign-in has expired")
+        if pending.device is not None:  # a device's sign-in: no redirect; the code expires
+            return "/device?done=denied"
         return with_query(
             pending.redirect_uri, error="access_denied",
             error_description="the user declined", state=pending.state,
@@ -278,11 +280,18 @@ class OAuthServer:
             )
         if not pkce.verify(verifier, request.code_challenge):
             raise OAuthError("invalid_grant", "PKCE verification failed (code_verifier)")
+        issued, family = self.issue_new_grant(client, request.user, request.resource, request.scope)
+        self.store.put(keys.hashed(keys.OAUTH_CODE_FAMILY, code), {"family": family}, ttl=CODE_TTL)
+        return issued
+
+    def issue_new_grant(
+        self, client: OAuthClient, user: Identity, resource: str, scope: str
+    ) -> tuple[TokenResponse, str]:
+        """Tokens of a new authorization (a new grant family), and that family's id."""
         family = secrets.token_urlsafe(16)
         self.store.put(keys.OAUTH_FAMILY + family, GrantFamily().to_record(), ttl=REFRESH_TTL)
-        self.store.put(keys.hashed(keys.OAUTH_CODE_FAMILY, code), {"family": family}, ttl=CODE_TTL)
-        grant = Grant(request.user, client.client_id, request.resource, request.scope, family)
-        return self._issue(client, grant)
+        grant = Grant(user, client.client_id, resource, scope, family)
+        return self._issue(client, grant), family
 
     def refresh(self, client: OAuthClient, refresh_token: str) -> TokenResponse:
         data, first = self.store.claim(keys.hashed(keys.OAUTH_REFRESH, refresh_token or ""))

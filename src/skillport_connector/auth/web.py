@@ -1,6 +1,6 @@
 """The authorization server's routes: metadata, registration, the sign-in and consent
-pages, token and revocation. Each endpoint is a handler in :mod:`.handlers`; this module
-only assembles them."""
+pages, token and revocation, and the device authorization grant (RFC 8628). Each endpoint
+is a handler in :mod:`.handlers`; this module only assembles them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from starlette.routing import Route
 
 from ..clientip import ClientAddress
 from ..loopback import is_loopback_url
+from .device import DeviceFlow
 from .handlers.authorize import AuthorizationHandler
 from .handlers.consent import ConsentHandler
+from .handlers.device import DeviceAuthorizationHandler, DevicePageHandler
 from .handlers.guard import Endpoint, Guarded
 from .handlers.metadata import AuthorizationServerMetadataHandler, ProtectedResourceMetadataHandler
 from .handlers.register import RegistrationHandler
@@ -59,6 +61,7 @@ def oauth_routes(
     per_path = [(p, _resource_metadata(server, base_url, p)) for p in resource_paths]
     register = RegistrationHandler(server, limiter, register_limit).handle
     authorize = sign_in_starter(server, base_url, upstream, dev_sign_in)
+    device = DeviceFlow(server, base_url)
     routes = [
         Route(
             "/.well-known/oauth-authorization-server",
@@ -78,8 +81,22 @@ def oauth_routes(
             guarded(DevSignInHandler(server, authorize.dev_sign_in).handle, False),
             methods=["GET", "POST"],
         ),
-        Route("/consent", guarded(ConsentHandler(server).handle, False), methods=["GET", "POST"]),
-        Route("/token", guarded(TokenHandler(server).handle, True), methods=["POST"]),
+        Route(
+            "/consent",
+            guarded(ConsentHandler(server, device).handle, False),
+            methods=["GET", "POST"],
+        ),
+        Route("/token", guarded(TokenHandler(server, device).handle, True), methods=["POST"]),
+        Route(
+            "/device_authorization",
+            guarded(DeviceAuthorizationHandler(device).handle, True),
+            methods=["POST"],
+        ),
+        Route(
+            "/device",
+            guarded(DevicePageHandler(device, authorize).handle, False),
+            methods=["GET", "POST"],
+        ),
         Route("/revoke", guarded(RevocationHandler(server).handle, True), methods=["POST"]),
     ]
     routes += [Route(PROTECTED_RESOURCE + p, handle, methods=["GET"]) for p, handle in per_path]
