@@ -332,7 +332,10 @@ def test_install_script_has_the_public_url_baked_in(client):
     response = client.get("/install.sh")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/x-shellscript")
-    assert 'BASE_URL="${SKILLPORT_URL:-https://skills.example.com}"' in response.text
+    assert (
+        'BASE_URL="${SKILLPORT_CONNECTOR_URL:-${SKILLPORT_URL:-https://skills.example.com}}"'
+        in response.text
+    )
     assert "__SKILLPORT_BASE_URL__" not in response.text
 
 

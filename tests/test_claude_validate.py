@@ -192,10 +192,6 @@ def test_every_tree_an_editor_operation_writes_passes_claude_code(editing, tmp_p
         assert marketplace_problems(tree, tmp_path / "home") == {}, (i, response.json())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10 item 2: a new group gets no author; the original connector defaulted it",
-)
 def test_a_new_group_created_without_an_author_passes_claude_code(editing, tmp_path):
     server, client, headers = editing
     metadata = {"description": "Sales helpers"}

@@ -115,7 +115,8 @@ def test_save_is_one_commit_with_a_requested_by_trailer(server, app, client, tmp
     assert result["commit"] == head(server)
     assert git("rev-parse", f"{result['commit']}^", cwd=bare(server)).strip() == before
     message = git("log", "-1", "--format=%B", cwd=bare(server))
-    assert message.startswith("Update skill meeting-notes\n\nAdd examples\n")
+    # commitMessage is the commit's message, as the original connector's.
+    assert message.startswith("Add examples\n\nRequested-by: ")
     assert f"Requested-by: Wri Ter <writer@example.com> ({WRITER.id})" in message
     assert (
         git("log", "-1", "--format=%an <%ae>", cwd=bare(server)).strip()
@@ -173,7 +174,15 @@ def test_new_skill_in_a_new_group_gets_plugin_json_and_stays_unpublished(server,
     )
     assert response.status_code == 200, response.text
     manifest = json.loads(show(server, "plugins/sales/.claude-plugin/plugin.json"))
-    assert manifest == {"name": "sales", "version": "1.0.0", "description": "Sales helpers"}
+    # author and license default as the original connector's did: the editor, MIT.
+    assert manifest == {
+        "name": "sales",
+        "version": "1.0.0",
+        "description": "Sales helpers",
+        "author": {"name": "Ed Itor", "email": "ed@example.com"},
+        "license": "MIT",
+        "keywords": [],
+    }
     assert json.loads(show(server, ".claude-plugin/marketplace.json")) == json.loads(
         show(server, ".claude-plugin/marketplace.json", "main~1")
     )

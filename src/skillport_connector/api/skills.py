@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -33,7 +35,8 @@ router = ApiRouter()
     params=[
         query(
             "surface",
-            "CC (Claude Code), CD (Claude Desktop) or CAI (Claude.ai)",
+            "CC (Claude Code), CD (Claude Desktop), CAI (Claude.ai), CDAI (Desktop and "
+            "Claude.ai) or CALL (every surface)",
             {"type": "string", "enum": list(FILTER_SURFACES)},
         ),
         query("q", "Full-text search, best match first", {"type": "string", "maxLength": 500}),
@@ -72,7 +75,7 @@ async def list_skills(request: Request) -> Response:
     tags=["skills"],
     summary="One skill: metadata, SKILL.md and its file list",
     ok=schemas.SkillDetail,
-    errors=(404,),
+    errors=(400, 404, 409),
 )
 async def get_skill(request: Request) -> Response:
     # Reading SKILL.md is file or git I/O: off the event loop.
@@ -129,8 +132,19 @@ async def whoami(request: Request) -> Response:
 )
 async def debug_plugins(request: Request) -> Response:
     report = skills.debug_plugins(caller_view(request))
+    # The original connector's fields: its listing of the plugins folder.
+    directories = [
+        {"name": p.path.rpartition("/")[2], "path": p.path, "type": "dir"}
+        for p in report.plugins
+        if p.path
+    ]
     return json_response(
         {
+            "repo": report.marketplace,
+            "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+            "directories": directories,
+            "count": len(directories),
+            "names": [d["name"] for d in directories],
             "marketplace": report.marketplace,
             "plugin_root": report.plugin_root,
             "plugins": [
