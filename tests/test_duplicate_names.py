@@ -18,17 +18,15 @@ from typing import Any
 
 import httpx2
 import pytest
-from conftest import marketplace, skill_md, write_tree
+from conftest import AppFactory, build_app, marketplace, skill_md, write_tree
 from gitserver import GitHttpServer
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from serving import client_for, free_port, in_thread
-from test_editing import ED, make_app
+from test_editing import ED, editable
 from test_mcp_oauth import rpc
 
-from skillport_connector.app import create_app
 from skillport_connector.auth import Identity
-from skillport_connector.settings import Settings
 
 ANN = Identity.local("ann@example.com", name="Ann")
 BOB = Identity.local("bob@example.com", name="Bob")
@@ -59,10 +57,8 @@ FILES: dict[str, Any] = {
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Any:
-    market = write_tree(tmp_path / "market", FILES)
-    settings = Settings(marketplace=market, data_dir=tmp_path / "data", audit_log="")
-    return create_app(settings, mcp_auth=False)
+def app(tmp_path: Path, make_app: AppFactory) -> Any:
+    return make_app(marketplace=write_tree(tmp_path / "market", FILES), mcp_auth=False)
 
 
 def headers(app: Any, who: Identity) -> dict[str, str]:
@@ -163,11 +159,12 @@ async def session(base: str) -> AsyncIterator[ClientSession]:
 @pytest.fixture
 def mcp_base(tmp_path: Path) -> Iterator[str]:
     market = write_tree(tmp_path / "market", FILES)
-    settings = Settings(
-        marketplace=market, data_dir=tmp_path / "data", audit_log="", dev_user=ANN.email,
-        mcp_classic_tools=True, port=free_port(),
+    port = free_port()
+    app = build_app(
+        tmp_path / "data", mcp_auth=False, marketplace=market, dev_user=ANN.email,
+        mcp_classic_tools=True, port=port,
     )  # fmt: skip
-    with in_thread(create_app(settings, mcp_auth=False), settings.port) as base:
+    with in_thread(app, port) as base:
         yield base
 
 
@@ -206,10 +203,10 @@ def test_mcp_classic_tools_take_both_forms(mcp_base):
 
 
 @pytest.fixture
-def editing(tmp_path: Path) -> Iterator[tuple[Any, Any]]:
+def editing(tmp_path: Path, make_app: AppFactory) -> Iterator[tuple[Any, Any]]:
     seed = write_tree(tmp_path / "seed", FILES)
     with GitHttpServer.serving(tmp_path / "remote", seed) as server:
-        app = make_app(server, tmp_path)
+        app = make_app(**editable(server))
         yield app, client_for(app)
 
 
@@ -266,7 +263,7 @@ def test_a_marketplace_without_duplicates_keeps_bare_names_everywhere(tmp_path):
     )
     shutil.rmtree(tmp_path / "m", ignore_errors=True)
     market = write_tree(tmp_path / "m", files)
-    app = create_app(Settings(marketplace=market, data_dir=tmp_path / "d", audit_log=""))
+    app = build_app(tmp_path / "d", marketplace=market)
     client = client_for(app)
     listed = client.get("/api/skills", headers=headers(app, ANN)).json()["skills"]
     assert all("id" not in s for s in listed)
