@@ -7,7 +7,7 @@ import json
 
 import pytest
 from gitserver import git
-from test_editing import ED, app, auth, bare, client, server  # noqa: F401 - fixtures
+from test_editing import ED, app, auth, bare, server  # noqa: F401 - fixtures
 
 from skillport_connector.editing.jsontext import NotFoundInText, patched, replace_value
 
