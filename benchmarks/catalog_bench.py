@@ -144,14 +144,15 @@ async def _request(reader, writer, raw: bytes) -> int:
     return status
 
 
-def _raw_request(path: str, token: str | None) -> bytes:
+def _raw_request(path: str, token: str | None, port: int) -> bytes:
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
-    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n".encode()
+    # The server checks the Host header on every route (DNS-rebinding protection).
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{auth}\r\n".encode()
 
 
 async def latency(port: int, path: str, token: str | None, count: int) -> tuple[float, float]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    raw = _raw_request(path, token)
+    raw = _raw_request(path, token, port)
     for _ in range(min(50, count)):  # warm-up
         await _request(reader, writer, raw)
     samples = []
@@ -166,7 +167,7 @@ async def latency(port: int, path: str, token: str | None, count: int) -> tuple[
 
 
 async def throughput(port: int, path: str, token: str | None, seconds: float, conns: int) -> float:
-    raw = _raw_request(path, token)
+    raw = _raw_request(path, token, port)
     deadline = time.perf_counter() + seconds
     done = 0
 

@@ -97,7 +97,7 @@ def run(groups: int, per_group: int, work: Path) -> dict[str, float]:
                 audit_log="",
             )
         )
-        client = TestClient(app)
+        client = TestClient(app, base_url=app.state.services.settings.base_url)
         token = app.state.services.tokens.mint_api_token(Identity.local("bench@example.com"))
         server.push_change(
             "market",

@@ -87,3 +87,11 @@ def mint_token(
     return subprocess.run(
         args, env={**os.environ, **(env or {})}, check=True, capture_output=True, text=True
     ).stdout.strip()
+
+
+def client_for(app: Any, **kwargs: Any) -> Any:
+    """A Starlette TestClient that calls ``app`` at its own public address: every route
+    checks the Host header (DNS-rebinding protection), so ``testserver`` would get 421."""
+    from starlette.testclient import TestClient
+
+    return TestClient(app, base_url=app.state.services.settings.base_url, **kwargs)

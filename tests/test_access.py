@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer, git
+from serving import client_for
 from starlette.testclient import TestClient
 from test_editing import ACCESS, CORP, ED, READER, WRITER
 
@@ -151,7 +152,7 @@ def world(tmp_path_factory):
     )
     initial = git("rev-parse", "main", cwd=server.root / "market.git").strip()
     tokens = {role: app.state.services.tokens.mint_api_token(who) for role, who in ROLES.items()}
-    yield server, app, TestClient(app), tokens, initial
+    yield server, app, client_for(app), tokens, initial
     server.stop()
 
 
@@ -242,7 +243,7 @@ def test_a_malformed_access_json_in_the_repo_closes_everything_and_shows_in_heal
             client.post("/api/skills/changelog/bump", headers=h, json={"type": "patch"}).status_code
             == 404
         )
-        health = client.get("/healthz").json()
+        health = client.get("/healthz", headers=h).json()  # details need a token
         assert health["access"]["ok"] is False and "not valid JSON" in health["access"]["error"]
     finally:
         reset(world)

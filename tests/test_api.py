@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import skill_md
+from serving import client_for
 from starlette.testclient import TestClient
 
 from skillport_connector.app import create_app
@@ -66,7 +67,7 @@ def app(settings: Settings, clock: Clock):
 
 @pytest.fixture
 def client(app) -> TestClient:
-    return TestClient(app)
+    return client_for(app)
 
 
 @pytest.fixture
@@ -212,7 +213,7 @@ def test_refreshes_closer_than_the_minimum_interval_share_one_reload(tmp_path, m
     token = app.state.services.tokens.mint_api_token(Identity.local("a@example.com"))
     (market / "plugins/writing/skills/late").mkdir()
     (market / "plugins/writing/skills/late/SKILL.md").write_text(skill_md("late"))
-    body = TestClient(app).get(
+    body = client_for(app).get(
         "/api/skills?refresh=true", headers={"Authorization": f"Bearer {token}"}
     )
     assert "late" not in {s["name"] for s in body.json()["skills"]}
@@ -340,7 +341,7 @@ def test_package_over_the_size_limit_is_413(tmp_path, market, clock):
     small = Settings(marketplace=market, data_dir=tmp_path / "d2", max_package_bytes=1000)
     app = create_app(small, store=SQLiteStore(small.store_path, clock=clock))
     token = app.state.services.tokens.mint_api_token(Identity.local("a@example.com"))
-    response = TestClient(app).get(
+    response = client_for(app).get(
         "/api/skills/csv-profiler/package", headers={"Authorization": f"Bearer {token}"}
     )
     assert_error(response, 413, "too_large")
@@ -418,12 +419,22 @@ def test_debug_plugins_lists_published_plugins_and_findings(client, auth):
     assert body["findings"] == []
 
 
-def test_healthz(client):
+def test_anonymous_healthz_is_liveness_only(client):
     body = client.get("/healthz").json()
+    assert body == {"status": "ok", "version": body["version"]}
+
+
+def test_healthz_with_a_token_shows_the_snapshot(client, auth):
+    body = client.get("/healthz", headers=auth).json()
     assert body["status"] == "ok"
     assert body["marketplace"] == "skillport-demo"
     assert body["skills"] == 8 and body["errors"] == 0
     assert body["snapshot_age_seconds"] >= 0
+
+
+def test_healthz_with_a_bad_token_is_401(client):
+    response = client.get("/healthz", headers={"Authorization": "Bearer sk_api_nope"})
+    assert_error(response, 401, "unauthorized")
 
 
 def test_openapi_describes_every_route(client):
@@ -453,6 +464,7 @@ def test_openapi_shapes_match_what_the_server_sends(client, auth):
     schemas.WhoAmI.model_validate(client.get("/api/whoami", headers=auth).json())
     schemas.DebugPlugins.model_validate(client.get("/api/debug/plugins", headers=auth).json())
     schemas.Health.model_validate(client.get("/healthz").json())
+    schemas.Health.model_validate(client.get("/healthz", headers=auth).json())
 
 
 def test_unknown_route_is_a_json_404(client):
@@ -481,3 +493,4 @@ def test_readyz_reports_snapshot_age_and_store(client):
     body = client.get("/readyz").json()
     assert body["ready"] is True and body["problems"] == []
     assert body["snapshot_age_seconds"] >= 0
+    assert set(body) == {"ready", "snapshot_age_seconds", "problems"}  # no server details

@@ -13,8 +13,7 @@ import httpx
 import pytest
 from conftest import skill_md
 from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer, git
-from serving import free_port, in_thread
-from starlette.testclient import TestClient
+from serving import client_for, free_port, in_thread
 
 from skillport_connector.app import create_app
 from skillport_connector.auth import Identity
@@ -71,7 +70,7 @@ def app(server, tmp_path):
 
 @pytest.fixture
 def client(app):
-    return TestClient(app)
+    return client_for(app)
 
 
 def auth(app, who: Identity) -> dict[str, str]:
@@ -326,6 +325,15 @@ def test_audit_log_has_one_line_per_action(app, client, tmp_path):
         ({"SKILL.md": ""}, 400),
         ({"missing.md": ""}, 400),
         ({"SKILL.md": "---\nname: other\ndescription: d\n---\n"}, 400),
+        # Repository and marketplace configuration, wherever it sits in the folder.
+        ({".gitattributes": "* filter=evil\n"}, 400),
+        ({"sub/.gitignore": "*\n"}, 400),
+        ({".skillport/access.json": "{}"}, 400),
+        ({"sub/.claude-plugin/plugin.json": "{}"}, 400),
+        # Content the front-matter parser refuses: a bad request, never a 500.
+        ({"SKILL.md": skill_md("changelog", extra="updated: 2024-02-30\n")}, 400),
+        ({"SKILL.md": skill_md("changelog", extra=f"size: {'9' * 5000}\n")}, 400),
+        ({"SKILL.md": skill_md("changelog", extra=f"deep: {'[' * 5000}{']' * 5000}\n")}, 400),
     ],
 )
 def test_bad_saves_are_refused_and_write_nothing(server, app, client, files, status):
@@ -370,7 +378,7 @@ def test_malformed_json_body_is_400(app, client):
 
 def test_push_with_a_read_only_token_fails_with_503_and_writes_nothing(server, tmp_path):
     app = make_app(server, tmp_path, write_token=None)
-    client = TestClient(app)
+    client = client_for(app)
     before = head(server)
     response = save(client, auth(app, ED), "changelog", {"notes.md": "n\n"})
     assert response.status_code == 503
@@ -393,8 +401,86 @@ def test_remote_down_during_a_save_is_503_and_nothing_changes(server, app, clien
 def test_plain_folder_marketplace_is_read_only(tmp_path):
     folder = shutil.copytree(demo_marketplace(), tmp_path / "plain")
     app = create_app(Settings(marketplace=folder, data_dir=tmp_path / "d", audit_log=""))
-    response = save(TestClient(app), auth(app, ED), "changelog", {"notes.md": "n"})
+    response = save(client_for(app), auth(app, ED), "changelog", {"notes.md": "n"})
     assert response.status_code == 503 and "read-only" in response.json()["message"]
+
+
+# -- what a save may touch --------------------------------------------------------------------
+
+ROOT_ACCESS = {
+    "version": "1.0",
+    "editors": [{"id": ED.id}],
+    "skills": {"root-skill": {"write": [WRITER.id]}},
+}
+
+
+@pytest.fixture
+def root_market(tmp_path: Path):
+    """A marketplace whose root folder is itself a skill (``source: "./"``), writable by
+    WRITER, next to a hidden plugin."""
+    seed = tmp_path / "root-seed"
+    (seed / ".claude-plugin").mkdir(parents=True)
+    (seed / ".claude-plugin/marketplace.json").write_text(
+        json.dumps({"name": "m", "owner": {"name": "o"},
+                    "plugins": [{"name": "root-skill", "source": "./"}]})
+    )  # fmt: skip
+    (seed / "SKILL.md").write_text(skill_md("root-skill"))
+    (seed / ".skillport").mkdir()
+    (seed / ".skillport/access.json").write_text(json.dumps(ROOT_ACCESS))
+    with GitHttpServer.serving(tmp_path / "root-remote", seed) as srv:
+        yield srv
+
+
+def test_a_writer_of_a_root_skill_cannot_save_into_the_whole_marketplace(root_market, tmp_path):
+    app = make_app(root_market, tmp_path)
+    client = client_for(app)
+    assert "root-skill" in {
+        s["name"] for s in client.get("/api/skills", headers=auth(app, WRITER)).json()["skills"]
+    }
+    before = head(root_market)
+    escalate = dict(ROOT_ACCESS, editors=[{"id": ED.id}, {"id": WRITER.id}])
+    response = save(
+        client, auth(app, WRITER), "root-skill", {".skillport/access.json": json.dumps(escalate)}
+    )
+    assert response.status_code == 400, response.text
+    assert "root" in response.json()["message"]
+    response = save(client, auth(app, WRITER), "root-skill", {"notes.md": "n\n"})
+    assert response.status_code == 400  # the same rule as delete: change it in git
+    assert head(root_market) == before
+
+
+@pytest.fixture
+def looped_market(tmp_path: Path):
+    """The demo with a ``self -> .`` link inside the changelog skill."""
+    seed = tmp_path / "loop-seed"
+    shutil.copytree(demo_marketplace(), seed)
+    (seed / ".skillport/access.json").write_text(json.dumps(ACCESS, indent=2))
+    (seed / "plugins/engineering/skills/changelog/self").symlink_to(".")
+    with GitHttpServer.serving(tmp_path / "loop-remote", seed) as srv:
+        yield srv
+
+
+def test_deleting_a_skill_with_a_self_link_neither_hangs_nor_blocks_other_requests(
+    looped_market, tmp_path
+):
+    app = make_app(looped_market, tmp_path)
+    port = free_port()
+    headers = {**auth(app, ED), "Host": "skills.test"}
+    with in_thread(app, port) as base, ThreadPoolExecutor(1) as pool:
+        deleting = pool.submit(
+            httpx.delete, f"{base}/api/skills/changelog?confirm=true", headers=headers, timeout=60
+        )
+        # The server keeps answering while the delete is planned off the event loop.
+        alive = httpx.get(f"{base}/healthz", timeout=10)
+        response = deleting.result(timeout=60)
+    assert alive.status_code == 200
+    # Either the folder (link included) is gone in one commit, or the walk hit its bound
+    # and nothing was written; never a hang, never a 5xx.
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 200:
+        assert "plugins/engineering/skills/changelog/self" in commit_files(looped_market)
+    else:
+        assert "git" in response.json()["message"]
 
 
 # -- concurrency ------------------------------------------------------------------------------
@@ -444,7 +530,8 @@ def test_fifty_parallel_saves_from_ten_editors_lose_nothing(server, app, tmp_pat
             files = [{"path": f"notes/{i}.md", "content": f"note {i}\n"}]
         r = httpx.post(
             f"http://127.0.0.1:{port}/api/skills/{skill}",
-            headers={"Authorization": f"Bearer {tokens[i % 10]}"},
+            # The app's public address (the Host every route checks), served on a free port.
+            headers={"Authorization": f"Bearer {tokens[i % 10]}", "Host": "skills.test"},
             json={"files": files},
             timeout=120,
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import skill_md
 from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer
-from starlette.testclient import TestClient
+from serving import client_for
 
 from skillport_connector.app import create_app
 from skillport_connector.auth import Identity
@@ -147,7 +147,7 @@ def app(server, tmp_path):
 
 @pytest.fixture
 def client(app):
-    with TestClient(app) as c:
+    with client_for(app) as c:
         yield c
 
 
@@ -161,16 +161,13 @@ def names(client, auth) -> set[str]:
     return {s["name"] for s in client.get("/api/skills", headers=auth).json()["skills"]}
 
 
-def github(client, body: bytes, secret: str = SECRET, event: str = "push"):
+def github(client, body: bytes, secret: str = SECRET, event: str = "push", delivery: str = ""):
     sig = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    headers = {"X-Hub-Signature-256": sig, "X-GitHub-Event": event}
+    if delivery:
+        headers["X-GitHub-Delivery"] = delivery
     return client.post(
-        "/webhooks/github",
-        content=body,
-        headers={
-            "X-Hub-Signature-256": sig,
-            "X-GitHub-Event": event,
-            "Content-Type": "application/json",
-        },
+        "/webhooks/github", content=body, headers={**headers, "Content-Type": "application/json"}
     )
 
 
@@ -183,6 +180,38 @@ def test_github_webhook_with_a_good_signature_refreshes(server, client, auth):
     assert response.status_code == 200
     assert response.json() == {"refreshed": True, "commit": head(server)}
     assert "hooked" in names(client, auth)
+
+
+def test_a_replayed_webhook_delivery_costs_no_upstream_request(server, client):
+    body = b'{"ref": "refs/heads/main", "after": "0123abcd"}'
+    assert github(client, body, delivery="d-1").status_code == 200
+    server.reset_counts()
+    for delivery in ("d-1", "d-1", "d-2", ""):  # the same delivery, or the same signed body
+        replay = github(client, body, delivery=delivery)
+        assert replay.status_code == 200 and replay.json()["duplicate"] is True
+        assert replay.json()["refreshed"] is False
+    assert server.total == 0
+
+
+def test_a_new_delivery_still_refreshes_after_a_replay(server, client, auth):
+    github(client, b'{"after": "1"}', delivery="d-1")
+    github(client, b'{"after": "1"}', delivery="d-1")
+    server.push_change("market", {"plugins/writing/skills/later/SKILL.md": skill_md("later")}, "L")
+    response = github(client, b'{"after": "2"}', delivery="d-2")
+    assert response.json() == {"refreshed": True, "commit": head(server)}
+    assert "later" in names(client, auth)
+
+
+def test_gitlab_deliveries_are_told_apart_by_their_key_not_their_body(server, client, auth):
+    def gitlab(key: str = ""):
+        headers = {"X-Gitlab-Token": SECRET, **({"Idempotency-Key": key} if key else {})}
+        return client.post("/webhooks/gitlab", content=b"{}", headers=headers)
+
+    assert gitlab("k-1").status_code == 200
+    assert gitlab("k-1").json()["duplicate"] is True  # a retry of the same delivery
+    server.push_change("market", {"plugins/writing/skills/gl/SKILL.md": skill_md("gl")}, "GL")
+    assert gitlab().json()["refreshed"] is True  # same body, no key: a new delivery
+    assert "gl" in names(client, auth)
 
 
 def test_github_webhook_with_a_bad_signature_is_401(client):
@@ -215,7 +244,7 @@ def test_webhooks_are_off_without_a_secret(server, tmp_path):
         git_read_token=READ_TOKEN,
         poll_interval=0,
     )
-    client = TestClient(create_app(settings))
+    client = client_for(create_app(settings))
     assert client.post("/webhooks/github", content=b"{}").status_code == 404
 
 
@@ -227,11 +256,11 @@ def test_refresh_query_fetches_a_new_commit(server, client, auth):
     assert "fresh" in {s["name"] for s in body["skills"]}
 
 
-def test_healthz_reports_the_commit_and_staleness(server, client):
-    assert client.get("/healthz").json()["upstream"]["commit"] == head(server)
+def test_healthz_reports_the_commit_and_staleness(server, client, auth):
+    assert client.get("/healthz", headers=auth).json()["upstream"]["commit"] == head(server)
     server.stop()
     client.app.state.services.source.check()
-    health = client.get("/healthz").json()
+    health = client.get("/healthz", headers=auth).json()
     assert health["upstream"]["stale"] is True
     assert health["status"] == "ok"  # still serving
 
@@ -266,10 +295,7 @@ def test_a_local_git_repository_path_works_as_a_source(tmp_path):
     git("init", "-q", "-b", "main", cwd=repo)
     git("add", "-A", cwd=repo)
     git("commit", "-q", "-m", "init", cwd=repo)
-    client = TestClient(
-        create_app(Settings(marketplace=repo, data_dir=tmp_path / "d", audit_log=""))
-    )
-    assert (
-        client.get("/healthz").json()["upstream"]["commit"]
-        == git("rev-parse", "HEAD", cwd=repo).strip()
-    )
+    app = create_app(Settings(marketplace=repo, data_dir=tmp_path / "d", audit_log=""))
+    token = app.state.services.tokens.mint_api_token(Identity.local("ann@example.com"))
+    health = client_for(app).get("/healthz", headers={"Authorization": f"Bearer {token}"})
+    assert health.json()["upstream"]["commit"] == git("rev-parse", "HEAD", cwd=repo).strip()

@@ -27,7 +27,7 @@ from mcp.shared.auth import (
     OAuthClientMetadata,
     OAuthToken,
 )
-from serving import free_port, in_thread
+from serving import client_for, free_port, in_thread
 
 from skillport_connector.app import create_app
 from skillport_connector.settings import Settings, demo_marketplace
@@ -470,8 +470,6 @@ def test_host_header_from_elsewhere_is_refused_by_dns_rebinding_protection(serve
 
 
 def test_dev_sign_in_is_off_when_not_on_loopback(tmp_path: Path):
-    from starlette.testclient import TestClient
-
     settings = Settings(
         marketplace=demo_marketplace(),
         data_dir=tmp_path,
@@ -479,7 +477,7 @@ def test_dev_sign_in_is_off_when_not_on_loopback(tmp_path: Path):
         audit_log="",
         public_url="https://skills.example.com",
     )
-    client = TestClient(create_app(settings))
+    client = client_for(create_app(settings))
     assert client.get("/login").status_code == 404
 
 
@@ -571,12 +569,10 @@ def test_skills_get_refuses_unknown_and_hidden_skills(server):
 
 
 def test_sign_in_requests_are_rate_limited_per_address_with_retry_after(tmp_path: Path):
-    from starlette.testclient import TestClient
-
     settings = Settings(
         marketplace=demo_marketplace(), data_dir=tmp_path, audit_log="", rate_limit_ip=3
     )
-    client = TestClient(create_app(settings))
+    client = client_for(create_app(settings))
     statuses = [
         client.post("/register", json={"redirect_uris": [REDIRECT]}).status_code for _ in range(4)
     ]
@@ -586,8 +582,6 @@ def test_sign_in_requests_are_rate_limited_per_address_with_retry_after(tmp_path
 
 
 def test_install_tokens_are_rate_limited_per_user(tmp_path: Path):
-    from starlette.testclient import TestClient
-
     from skillport_connector.auth import Identity
 
     settings = Settings(
@@ -595,7 +589,7 @@ def test_install_tokens_are_rate_limited_per_user(tmp_path: Path):
     )
     app = create_app(settings)
     token = app.state.services.tokens.mint_api_token(Identity.local("busy@example.com"))
-    client = TestClient(app)
+    client = client_for(app)
     h = {"Authorization": f"Bearer {token}"}
     statuses = [
         client.get("/api/skills/changelog/install", headers=h).status_code for _ in range(3)

@@ -131,9 +131,10 @@ def test_both_instances_serve_the_same_snapshot_after_a_webhook_hits_one(cluster
     # A is current at once (by the hook, or its own poll got there first).
     assert hooked.json()["commit"] == pushed
     deadline = time.monotonic() + 10
+    h = {"Authorization": f"Bearer {mint_token('ops@example.com', env=cluster['env'])}"}
     while True:
         commits = {
-            httpx.get(f"{base}/healthz").json()["upstream"]["commit"]
+            httpx.get(f"{base}/healthz", headers=h).json()["upstream"]["commit"]
             for base in (cluster["a"], cluster["b"])
         }
         if commits == {pushed}:

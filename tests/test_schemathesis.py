@@ -41,6 +41,7 @@ APP = create_app(
         min_refresh_interval=0,
         rate_limit_user=0,
         rate_limit_ip=0,
+        allowed_hosts=("testserver",),  # schemathesis's ASGI client always sends this Host
     )
 )
 TOKEN = APP.state.services.tokens.mint_api_token(Identity.local("developer@localhost"))

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from redisserver import RedisServer
+from serving import client_for
 
 from skillport_connector.auth import Identity, TokenService
 from skillport_connector.store.redis import RedisStore
@@ -68,8 +69,6 @@ def test_tokens_work_on_redis(store):
 
 
 def test_redis_down_gives_503_then_recovers_without_manual_steps(redis_server, tmp_path):
-    from starlette.testclient import TestClient
-
     from skillport_connector.app import create_app
     from skillport_connector.settings import Settings, demo_marketplace
 
@@ -77,7 +76,7 @@ def test_redis_down_gives_503_then_recovers_without_manual_steps(redis_server, t
         marketplace=demo_marketplace(), data_dir=tmp_path, audit_log="", redis_url=redis_server.url
     )
     app = create_app(settings)
-    client = TestClient(app)
+    client = client_for(app)
     who = Identity.local("down@example.com")
     token = app.state.services.tokens.mint_api_token(who)
     assert (

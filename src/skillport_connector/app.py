@@ -2,39 +2,42 @@
 
 Three applications share one process and one store: the REST API with the OAuth server
 (Starlette), the MCP Streamable HTTP endpoint and the legacy SSE endpoint (fastmcp).
-A small dispatcher sends each request to the one that owns its path, and one lifespan
-starts and stops them together.
+A small dispatcher sends each request to the one that owns its path; the REST app's
+Starlette ``lifespan`` starts and stops the MCP apps and the source's poller together.
+
+Around them, outermost first: metrics by route template, the Host check (DNS rebinding),
+CORS for browser clients of the MCP and OAuth endpoints only.
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastmcp.server.http import create_sse_app
 from starlette.applications import Starlette
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__
-from .api import EXCEPTION_HANDLERS, Services, build_api
-from .audit import AuditLog
-from .auth import Identity, TokenService
+from .api.errors import EXCEPTION_HANDLERS
+from .api.operations import metrics, readyz
+from .api.routes import build_api
+from .auth import Identity
 from .auth.oauth import OAuthServer
-from .auth.ratelimit import RateLimiter
 from .auth.upstream import Upstream
 from .auth.web import oauth_routes
-from .mcp.server import allowed_hosts, build_mcp
-from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from .metrics import Metrics, MetricsMiddleware
+from .hostguard import BrowserCORS, HostGuard, allowed_hosts
+from .mcp.server import build_mcp
+from .metrics import MetricsMiddleware
+from .redaction import install_log_redaction
+from .services import Services, build_services
 from .settings import ConfigError, Settings
 from .sources.factory import open_source
-from .store import Store, StoreUnavailable, open_store
+from .store import Store, open_store
 
 DESCRIPTION = (
     "Serves an organisation's Claude Skills marketplace. Authenticate with "
@@ -63,74 +66,39 @@ class Dispatcher:
         await self.rest(scope, receive, send)
 
 
-def create_app(settings: Settings, *, store: Store | None = None, mcp_auth: bool = True) -> Any:
+class ConnectorApp:
+    """The ASGI application, with the REST app's ``state`` (``state.services``) and the
+    documented REST ``routes`` (OAuth and MCP endpoints have their own standards)."""
+
+    def __init__(self, app: ASGIApp, rest: Starlette, routes: list[Route]) -> None:
+        self.app = app
+        self.state = rest.state
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+def create_app(
+    settings: Settings, *, store: Store | None = None, mcp_auth: bool = True
+) -> ConnectorApp:
     """The whole connector. ``mcp_auth=False`` serves MCP without sign-in, as the dev user:
     for the MCP conformance suite only, and refused off loopback."""
     if not mcp_auth and not settings.loopback:
         raise ConfigError("MCP without authentication is only possible on a loopback address")
+    install_log_redaction()
     store = store or open_store(settings)
-    services = Services(
-        settings=settings,
-        source=open_source(settings),
-        tokens=TokenService(store),
-        audit=AuditLog(settings.audit_log),
-    )
     base = settings.base_url
-    upstream = settings.upstream()
     oauth = OAuthServer(store, resource=f"{base}{MCP_PATH}", issuer=base)
-    services.oauth = oauth
-    services.limiter = RateLimiter(store)
-    api = build_api(services)
+    services = build_services(settings, open_source(settings), store, oauth)
+    api = build_api()
     spec = api.openapi(title="Skillport Connector", version=__version__, description=DESCRIPTION)
 
     async def openapi(request: Request) -> JSONResponse:
         return JSONResponse(spec)
 
-    metrics = Metrics(services)
-
-    async def metrics_endpoint(request: Request) -> Response:
-        return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
-
-    async def readyz(request: Request) -> JSONResponse:
-        """Ready when a snapshot is loaded and the state store answers."""
-        problems = []
-        try:
-            store.get("readyz:probe")
-        except StoreUnavailable as exc:
-            problems.append(str(exc))
-        upstream = services.source.health()
-        age = round(time.time() - services.source.loaded_at, 3)
-        body = {
-            "ready": not problems,
-            "snapshot_age_seconds": age,
-            "upstream": upstream,
-            "problems": problems,
-        }
-        return JSONResponse(body, status_code=200 if not problems else 503)
-
-    rest = Starlette(
-        routes=[
-            *api.routes,
-            Route("/openapi.json", openapi, methods=["GET"]),
-            Route("/metrics", metrics_endpoint, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            *oauth_routes(
-                oauth,
-                base_url=base,
-                resource_paths=[MCP_PATH, SSE_PATH],
-                upstream=Upstream(upstream, f"{base}/callback") if upstream else None,
-                dev_sign_in=settings.dev_sign_in,
-                limiter=services.limiter,
-                ip_limit=settings.rate_limit_ip,
-                register_limit=settings.rate_limit_register,
-                client_address=settings.client_address(),
-            ),
-        ],
-        exception_handlers=EXCEPTION_HANDLERS,
-    )
     mcp = build_mcp(
         services,
-        oauth,
         classic_tools=settings.mcp_classic_tools,
         anonymous=None if mcp_auth else Identity.local(settings.dev_user),
     )
@@ -152,43 +120,11 @@ def create_app(settings: Settings, *, store: Store | None = None, mcp_auth: bool
         allowed_hosts=hosts,
         allowed_origins=origins,
     )
-    dispatcher = Dispatcher(rest, [(MCP_PATH, mcp_http), (SSE_PATH, mcp_sse)])
-    measured = MetricsMiddleware(dispatcher, metrics, list(rest.routes), [MCP_PATH, SSE_PATH])
-    app = CORSMiddleware(
-        measured,
-        allow_origins=["*"],
-        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "Mcp-Session-Id", "Mcp-Protocol-Version"],
-        expose_headers=["WWW-Authenticate", "Mcp-Session-Id"],
-    )
-    return _Composed(app, services, store, [mcp_http, mcp_sse], rest, api.routes)
-
-
-class _Composed:
-    """The ASGI app: CORS around the dispatcher, plus one lifespan for every part."""
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        services: Services,
-        store: Store,
-        mcp_apps: list[Any],
-        rest: Starlette,
-        api_routes: list[Route],
-    ) -> None:
-        self.app = app
-        self.state = rest.state
-        self.state.services = services
-        self.state.store = store
-        #: The documented REST routes (OAuth and MCP endpoints have their own standards).
-        self.routes = api_routes
-        self.mcp_apps = mcp_apps
 
     @contextlib.asynccontextmanager
-    async def lifespan(self) -> AsyncIterator[None]:
-        services: Services = self.state.services
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
-            for sub in self.mcp_apps:
+            for sub in (mcp_http, mcp_sse):
                 await stack.enter_async_context(sub.router.lifespan_context(sub))
             services.source.start()  # the poller; a folder source has none
             try:
@@ -196,24 +132,40 @@ class _Composed:
             finally:
                 services.source.stop()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-            return
-        await self.app(scope, receive, send)
+    upstream = settings.upstream()
+    rest = Starlette(
+        routes=[
+            *api.routes,
+            Route("/openapi.json", openapi, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            *oauth_routes(
+                oauth,
+                base_url=base,
+                resource_paths=[MCP_PATH, SSE_PATH],
+                upstream=Upstream(upstream, f"{base}/callback") if upstream else None,
+                dev_sign_in=settings.dev_sign_in,
+                limiter=services.limiter,
+                ip_limit=settings.rate_limit_ip,
+                register_limit=settings.rate_limit_register,
+                client_address=settings.client_address(),
+            ),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    rest.state.services = services
+    rest.state.store = store
+    dispatcher = Dispatcher(rest, [(MCP_PATH, mcp_http), (SSE_PATH, mcp_sse)])
+    guarded = HostGuard(BrowserCORS(dispatcher), hosts)
+    measured = MetricsMiddleware(guarded, services.metrics, list(rest.routes), [MCP_PATH, SSE_PATH])
+    return ConnectorApp(measured, rest, api.routes)
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        message = await receive()
-        assert message["type"] == "lifespan.startup"
-        try:
-            async with self.lifespan():
-                await send({"type": "lifespan.startup.complete"})
-                message = await receive()
-                assert message["type"] == "lifespan.shutdown"
-        except Exception as exc:  # pragma: no cover - reported to the server
-            await send({"type": "lifespan.startup.failed", "message": str(exc)})
-            raise
-        await send({"type": "lifespan.shutdown.complete"})
+
+def services_of(app: ConnectorApp) -> Services:
+    services = app.state.services
+    assert isinstance(services, Services)
+    return services
 
 
 def app_from_env() -> Any:

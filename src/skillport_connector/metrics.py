@@ -1,21 +1,26 @@
 """Prometheus metrics: requests by route and status, latency, snapshot age, upstream
-requests, tokens. One registry per process (with ``--workers N`` each worker reports its own)."""
+requests, tokens minted by kind (``api``, ``install``, ``edit``: counted by the one minting
+path in :mod:`skillport_connector.services.tickets`). One registry per process (with
+``--workers N`` each worker reports its own)."""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+if TYPE_CHECKING:
+    from .sources.base import Source
+
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
 class Metrics:
-    def __init__(self, services: Any) -> None:
+    def __init__(self, source: Source) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "skillport_http_requests",
@@ -36,15 +41,15 @@ class Metrics:
         snapshot = Gauge(
             "skillport_snapshot_age_seconds", "Age of the served snapshot", registry=self.registry
         )
-        snapshot.set_function(lambda: time.time() - services.source.loaded_at)
+        snapshot.set_function(lambda: time.time() - source.loaded_at)
         skills = Gauge("skillport_skills", "Skills in the served snapshot", registry=self.registry)
-        skills.set_function(lambda: len(services.source.catalog.skills))
+        skills.set_function(lambda: len(source.catalog.skills))
         upstream = Gauge(
             "skillport_upstream_requests",
             "Requests made to the git remote (cumulative)",
             registry=self.registry,
         )
-        upstream.set_function(lambda: getattr(services.source, "upstream_requests", 0))
+        upstream.set_function(lambda: source.upstream_requests)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -196,7 +196,7 @@ SETTINGS: tuple[Setting, ...] = (
         "allowed_hosts",
         "SKILLPORT_ALLOWED_HOSTS",
         "public host + loopback",
-        "extra `Host` values the MCP endpoints accept",
+        "extra `Host` values the server answers to (every route; others get 421)",
         _list,
     ),
     S(

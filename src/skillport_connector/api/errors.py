@@ -1,4 +1,11 @@
-"""Every error leaves the server as ``{"error": "<kind>", "message": "<what to do>"}``."""
+"""The one place domain errors become HTTP: ``{"error": <code>, "message": <what to do>}``.
+
+A :class:`~skillport_connector.errors.SkillportError` carries a *kind*; this module maps
+it to a status (:data:`HTTP_STATUS`) and to the wire code the original connector used
+(``bad_request``, ``unauthorized``, …) unless the error names a more specific ``code``.
+Unexpected errors are logged with the request path redacted: install and edit tokens
+travel in paths, and a token never reaches a log.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +16,27 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..auth.ratelimit import RateLimited
+from ..errors import Kind, SkillportError
+from ..redaction import redact_path
 from ..store import StoreUnavailable
 
 log = logging.getLogger("skillport_connector.api")
 
-_KINDS = {
+HTTP_STATUS: dict[Kind, int] = {
+    "invalid": 400,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "ambiguous": 409,
+    "conflict": 409,
+    "gone": 410,
+    "too_large": 413,
+    "rate_limited": 429,
+    "unavailable": 503,
+}
+
+#: Wire codes by status, as the original connector sends them.
+WIRE_CODES = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
@@ -24,49 +46,52 @@ _KINDS = {
     410: "gone",
     413: "too_large",
     415: "unsupported_media_type",
+    421: "misdirected_request",
     429: "rate_limited",
     500: "internal_error",
     503: "unavailable",
 }
-
-
-class ApiError(Exception):
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        kind: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.kind = kind or _KINDS.get(status, "error")
-        self.message = message
-        self.headers = headers
+_AMBIGUOUS_CODE = "ambiguous"
+BEARER_CHALLENGE = 'Bearer realm="skillport"'
 
 
 def error_response(
-    status: int, kind: str, message: str, headers: dict[str, str] | None = None
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse({"error": kind, "message": message}, status_code=status, headers=headers)
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.kind, exc.message, exc.headers)
+def domain_error_response(exc: SkillportError) -> JSONResponse:
+    status = HTTP_STATUS[exc.kind]
+    code = exc.code or (_AMBIGUOUS_CODE if exc.kind == "ambiguous" else WIRE_CODES[status])
+    headers: dict[str, str] = {}
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
+    from ..services import InvalidToken, MissingToken  # the services import this module
+
+    if isinstance(exc, MissingToken):
+        headers["WWW-Authenticate"] = BEARER_CHALLENGE
+    elif isinstance(exc, InvalidToken):
+        headers["WWW-Authenticate"] = BEARER_CHALLENGE + ', error="invalid_token"'
+    return error_response(status, code, exc.message, headers or None)
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SkillportError)
+    return domain_error_response(exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
+    path = redact_path(request.url.path)[:200]
     if status == 404:
-        message = f"There is no {request.url.path}. GET /openapi.json lists every route."
+        message = f"There is no {path}. GET /openapi.json lists every route."
     elif status == 405:
-        message = f"{request.method} is not allowed on {request.url.path}."
+        message = f"{request.method} is not allowed on {path}."
     else:
         message = str(exc.detail)
-    return error_response(status, _KINDS.get(status, "error"), message, exc.headers)
+    return error_response(status, WIRE_CODES.get(status, "error"), message, exc.headers)
 
 
 async def _store_down(request: Request, exc: Exception) -> Response:
@@ -78,22 +103,16 @@ async def _store_down(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _rate_limited(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RateLimited)
-    return error_response(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)})
-
-
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    log.exception("unhandled error on %s %s", request.method, redact_path(request.url.path))
     return error_response(
         500, "internal_error", "The server hit an unexpected error; it has been logged."
     )
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
-    ApiError: _api_error,
+    SkillportError: _domain_error,
     StoreUnavailable: _store_down,
-    RateLimited: _rate_limited,
     HTTPException: _http_error,
     Exception: _unexpected,
 }

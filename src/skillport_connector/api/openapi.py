@@ -74,6 +74,13 @@ class ApiRouter:
 
         return register
 
+    def include(self, *others: ApiRouter) -> ApiRouter:
+        """Add the routes of ``others`` (one router per resource module), in order."""
+        for other in others:
+            self.routes.extend(other.routes)
+            self.operations.extend(other.operations)
+        return self
+
     def get(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
         return self.route("GET", path, **kwargs)
 

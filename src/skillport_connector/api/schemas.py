@@ -121,18 +121,20 @@ class DebugPlugins(BaseModel):
 
 
 class Health(BaseModel):
+    """Liveness for everyone; the other fields only with a valid bearer token."""
+
     status: Literal["ok"]
     version: str
-    marketplace: str | None
-    source: str
-    plugins: int
-    skills: int
-    errors: int
-    warnings: int
-    loaded_at: float
-    snapshot_age_seconds: float
-    upstream: Upstream
-    access: AccessStatus
+    marketplace: str | None = None
+    source: str | None = None
+    plugins: int | None = None
+    skills: int | None = None
+    errors: int | None = None
+    warnings: int | None = None
+    loaded_at: float | None = None
+    snapshot_age_seconds: float | None = None
+    upstream: Upstream | None = None
+    access: AccessStatus | None = None
 
 
 class EditResult(BaseModel):
@@ -160,6 +162,7 @@ class EditTicket(BaseModel):
 class WebhookResult(BaseModel):
     refreshed: bool
     commit: str | None
+    duplicate: bool | None = Field(None, description="True when this delivery was seen before")
 
 
 class Upstream(BaseModel):

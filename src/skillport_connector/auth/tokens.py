@@ -1,21 +1,32 @@
-"""API and install tokens: random, shown once, stored only as a SHA-256 hash."""
+"""API tokens and single-use install/edit tickets: random, shown once, stored only as a
+SHA-256 hash (keys from :mod:`skillport_connector.store.keys`), read back as typed records.
+
+    api:<sha256>             an sk_api_ token          {"user": {…}}                 15 min
+    install:<sha256>         an sk_install_ ticket     {"user", "skill", "version"}  15 min
+    edit:<sha256>            an sk_edit_ ticket        same
+    spent:<kind>:<sha256>    marks a redeemed ticket, so a replay is refused unread
+"""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from ..store import Store
+from ..store import Store, keys
 from .identity import Identity
 
 API_TOKEN_PREFIX = "sk_api_"
 INSTALL_TOKEN_PREFIX = "sk_install_"
 EDIT_TOKEN_PREFIX = "sk_edit_"
-_PREFIX = {"install": INSTALL_TOKEN_PREFIX, "edit": EDIT_TOKEN_PREFIX}
 API_TOKEN_TTL = 15 * 60
 INSTALL_TOKEN_TTL = 15 * 60
+MAX_TOKEN_LENGTH = 200
+
+TicketKind = Literal["install", "edit"]
+_PREFIX: dict[TicketKind, str] = {"install": INSTALL_TOKEN_PREFIX, "edit": EDIT_TOKEN_PREFIX}
+
+_TICKET_KEY: dict[TicketKind, str] = {"install": keys.INSTALL_TICKET, "edit": keys.EDIT_TICKET}
 
 
 def _new(prefix: str) -> str:
@@ -23,61 +34,94 @@ def _new(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(24)
 
 
-def _key(kind: str, token: str) -> str:
-    return f"{kind}:" + hashlib.sha256(token.encode()).hexdigest()
+def _looks_like(token: str, prefix: str) -> bool:
+    return token.startswith(prefix) and len(token) <= MAX_TOKEN_LENGTH
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """What a single-use token was minted for."""
+
+    kind: TicketKind
+    user: Identity
+    skill: str
+    version: str
+
+    def to_record(self) -> dict[str, Any]:
+        return {"user": self.user.as_dict(), "skill": self.skill, "version": self.version}
+
+    @classmethod
+    def from_record(cls, kind: TicketKind, record: dict[str, Any]) -> Ticket:
+        return cls(kind, Identity.from_dict(record["user"]), record["skill"], record["version"])
 
 
 @dataclass(frozen=True, slots=True)
 class Redemption:
-    """Outcome of redeeming a single-use token."""
+    """Outcome of looking at or redeeming a single-use token."""
 
-    status: str  # "ok" | "unknown" | "used"
-    record: dict[str, Any] | None = None
+    status: Literal["ok", "unknown", "used"]
+    ticket: Ticket | None = None
 
 
 class TokenService:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    # -- API tokens ------------------------------------------------------------------------
+
     def mint_api_token(self, identity: Identity, ttl: int = API_TOKEN_TTL) -> str:
         token = _new(API_TOKEN_PREFIX)
-        self.store.put(_key("api", token), {"user": identity.as_dict()}, ttl=ttl)
+        self.store.put(keys.hashed(keys.API_TOKEN, token), {"user": identity.as_dict()}, ttl=ttl)
         return token
 
     def identity_for(self, token: str) -> Identity | None:
-        if not token.startswith(API_TOKEN_PREFIX) or len(token) > 200:
+        if not _looks_like(token, API_TOKEN_PREFIX):
             return None
-        record = self.store.get(_key("api", token))
+        record = self.store.get(keys.hashed(keys.API_TOKEN, token))
         return Identity.from_dict(record["user"]) if record else None
 
     def revoke_api_token(self, token: str) -> bool:
-        return self.store.delete(_key("api", token))
+        return self.store.delete(keys.hashed(keys.API_TOKEN, token))
 
-    def mint_ticket(self, kind: str, identity: Identity, skill: str, version: str) -> str:
+    # -- tickets ---------------------------------------------------------------------------
+
+    def mint_ticket(self, kind: TicketKind, identity: Identity, skill: str, version: str) -> str:
         """A single-use token for ``kind`` ("install" or "edit") of one skill, 15 minutes."""
         token = _new(_PREFIX[kind])
-        record = {"user": identity.as_dict(), "skill": skill, "version": version}
-        self.store.put(_key(kind, token), record, ttl=INSTALL_TOKEN_TTL)
+        ticket = Ticket(kind, identity, skill, version)
+        self.store.put(
+            keys.hashed(_TICKET_KEY[kind], token), ticket.to_record(), ttl=INSTALL_TOKEN_TTL
+        )
         return token
 
-    def peek_ticket(self, kind: str, token: str) -> dict[str, Any] | None:
-        if not token.startswith(_PREFIX[kind]) or len(token) > 200:
-            return None
-        return self.store.get(_key(kind, token))
-
-    def redeem_ticket(self, kind: str, token: str) -> Redemption:
-        if not token.startswith(_PREFIX[kind]) or len(token) > 200:
+    def peek_ticket(self, kind: TicketKind, token: str) -> Redemption:
+        """The ticket behind ``token`` without spending it; "used" once it was redeemed."""
+        if not _looks_like(token, _PREFIX[kind]):
             return Redemption("unknown")
-        record, first = self.store.claim(_key(kind, token))
+        digest = keys.digest(token)
+        if self.store.get(f"{keys.SPENT_TICKET}{kind}:{digest}") is not None:
+            return Redemption("used")
+        record = self.store.get(_TICKET_KEY[kind] + digest)
         if record is None:
             return Redemption("unknown")
-        return Redemption("ok" if first else "used", record)
+        return Redemption("ok", Ticket.from_record(kind, record))
+
+    def redeem_ticket(self, kind: TicketKind, token: str) -> Redemption:
+        """Spend a ticket, atomically across processes: "ok" only for the first caller."""
+        if not _looks_like(token, _PREFIX[kind]):
+            return Redemption("unknown")
+        digest = keys.digest(token)
+        record, first = self.store.claim(_TICKET_KEY[kind] + digest)
+        if record is None:
+            return Redemption("unknown")
+        ticket = Ticket.from_record(kind, record)
+        if not first:
+            return Redemption("used", ticket)
+        self.store.put(f"{keys.SPENT_TICKET}{kind}:{digest}", {}, ttl=INSTALL_TOKEN_TTL)
+        return Redemption("ok", ticket)
 
     def mint_install_token(self, identity: Identity, skill: str, version: str) -> str:
         return self.mint_ticket("install", identity, skill, version)
-
-    def peek_install_token(self, token: str) -> dict[str, Any] | None:
-        return self.peek_ticket("install", token)
 
     def redeem_install_token(self, token: str) -> Redemption:
         return self.redeem_ticket("install", token)

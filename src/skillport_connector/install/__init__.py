@@ -20,13 +20,16 @@ from importlib import resources
 from typing import IO, Any
 
 from ..catalog import Catalog, Skill
+from ..errors import TooLarge
 
 DEFAULT_MAX_PACKAGE_BYTES = 30 * 1024 * 1024
 PLUGIN_JSON_PATH = ".claude-plugin/plugin.json"
 _SNIFF = 8192
 
 
-class PackageTooLarge(Exception):
+class PackageTooLarge(TooLarge):
+    """The skill's files add up to more than the package limit."""
+
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(f"the skill's files add up to {size} bytes; the package limit is {limit}")
         self.size = size
@@ -53,7 +56,8 @@ def is_binary(data: bytes) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class PackedFile:
-    path: str  # inside the skill folder
+    #: Inside the skill folder, POSIX.
+    path: str
     data: bytes
 
 

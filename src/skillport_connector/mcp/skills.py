@@ -14,15 +14,17 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from anyio import to_thread
 from fastmcp.resources import Resource
 from fastmcp.server.extensions import MethodBinding, ServerExtension
 from fastmcp.server.providers.base import Provider
-from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS, PaginatedRequestParams, RequestParams
+from mcp_types import PaginatedRequestParams, RequestParams
 from pydantic import PrivateAttr
 
-from ..auth import Identity
 from ..catalog import Catalog, Skill
+from ..errors import InvalidRequest, NotFound, SkillportError, Unauthenticated
+from ..services import View
+from .errors import rpc_error
 
 IDENTIFIER = "io.modelcontextprotocol/skills"
 PAGE = 100
@@ -48,6 +50,14 @@ def _mime(path: str) -> str:
     return mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
+def _readable(view: View, name: str) -> Skill | None:
+    """The skill if the reader may see it (the services' one rule), else None."""
+    try:
+        return view.readable(name)
+    except SkillportError:
+        return None
+
+
 class SkillFileResource(Resource):
     """One file of a skill, read from the snapshot the caller may see."""
 
@@ -56,10 +66,10 @@ class SkillFileResource(Resource):
     _reader: Any = PrivateAttr(default=None)
 
     async def read(self) -> str | bytes:
-        return self._reader(self.skill, self.path)  # type: ignore[no-any-return]
+        return await self._reader(self.skill, self.path)  # type: ignore[no-any-return]
 
 
-Viewer = Callable[[], tuple[Identity, Catalog, Any]]
+Viewer = Callable[[], View]
 
 
 class SkillIndex:
@@ -69,6 +79,10 @@ class SkillIndex:
         self._cache: weakref.WeakKeyDictionary[Catalog, dict[str, dict[str, Any]]] = (
             weakref.WeakKeyDictionary()
         )
+
+    def entries(self, catalog: Catalog, skills: Sequence[Skill]) -> list[dict[str, Any]]:
+        """The entries of ``skills`` (reads their files once per snapshot: call off the loop)."""
+        return [self.entry(catalog, s) for s in skills]
 
     def entry(self, catalog: Catalog, skill: Skill) -> dict[str, Any]:
         per = self._cache.setdefault(catalog, {})
@@ -106,18 +120,13 @@ class SkillsProvider(Provider):
         super().__init__()
         self.view = view
 
-    def _reader(self, name: str, path: str) -> str | bytes:
-        who, catalog, policy = self.view()
-        skill = catalog.skill(name)
-        if (
-            skill is None
-            or not policy.can_read(who, skill)
-            or path not in {f.path for f in skill.files}
-        ):
-            raise MCPError(
-                code=INVALID_PARAMS, message=f"Resource not found: {skill_uri(name, path)}"
-            )
-        data = catalog.tree.read_bytes(skill.file_path(path))
+    async def _reader(self, name: str, path: str) -> str | bytes:
+        view = self.view()
+        skill = _readable(view, name)
+        if skill is None or path not in {f.path for f in skill.files}:
+            raise rpc_error(NotFound(f"Resource not found: {skill_uri(name, path)[:300]}"))
+        # File reads (a git cat-file round trip) run off the event loop.
+        data = await to_thread.run_sync(view.catalog.tree.read_bytes, skill.file_path(path))
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
@@ -140,24 +149,17 @@ class SkillsProvider(Provider):
 
     async def _list_resources(self) -> Sequence[Resource]:
         try:
-            who, catalog, policy = self.view()
-        except PermissionError:
+            view = self.view()
+        except Unauthenticated:
             return []
-        return [
-            self._resource(s, "SKILL.md")
-            for s in catalog.skills.values()
-            if policy.can_read(who, s) and servable(s)
-        ]
+        return [self._resource(s, "SKILL.md") for s in view.skills() if servable(s)]
 
     async def _get_resource(self, uri: str, version: Any = None) -> Resource | None:
         parsed = parse_uri(uri)
         if parsed is None:
             return None
-        who, catalog, policy = self.view()
-        skill = catalog.skill(parsed[0])
-        if skill is None or not policy.can_read(who, skill):
-            return None
-        if parsed[1] not in {f.path for f in skill.files}:
+        skill = _readable(self.view(), parsed[0])
+        if skill is None or parsed[1] not in {f.path for f in skill.files}:
             return None
         return self._resource(skill, parsed[1])
 
@@ -183,18 +185,18 @@ class SkillsExtension(ServerExtension):
         )
 
     async def _list(self, ctx: Any, params: PaginatedRequestParams | None) -> dict[str, Any]:
-        who, catalog, policy = self.view()
-        readable = [s for s in catalog.skills.values() if policy.can_read(who, s) and servable(s)]
+        view = self.view()
+        readable = [s for s in view.skills() if servable(s)]
         start = 0
         cursor = getattr(params, "cursor", None)
         if cursor:
             if not cursor.isdigit() or int(cursor) > len(readable):
-                raise MCPError(code=INVALID_PARAMS, message="invalid cursor")
+                raise rpc_error(InvalidRequest("invalid cursor"))
             start = int(cursor)
         page = readable[start : start + PAGE]
         result: dict[str, Any] = {
             "resultType": "complete",
-            "skills": [self.index.entry(catalog, s) for s in page],
+            "skills": await to_thread.run_sync(self.index.entries, view.catalog, page),
             "ttlMs": TTL_MS,
             "cacheScope": "private",
         }
@@ -204,13 +206,13 @@ class SkillsExtension(ServerExtension):
 
     async def _get(self, ctx: Any, params: GetSkillParams) -> dict[str, Any]:
         parsed = parse_uri(params.uri)
-        who, catalog, policy = self.view()
-        skill = catalog.skill(parsed[0]) if parsed and parsed[1] == "SKILL.md" else None
-        if skill is None or not policy.can_read(who, skill) or not servable(skill):
-            raise MCPError(code=INVALID_PARAMS, message=f"Unknown skill: {params.uri[:200]}")
+        view = self.view()
+        skill = _readable(view, parsed[0]) if parsed and parsed[1] == "SKILL.md" else None
+        if skill is None or not servable(skill):
+            raise rpc_error(NotFound(f"Unknown skill: {params.uri[:200]}"))
         return {
             "resultType": "complete",
-            "skill": self.index.entry(catalog, skill),
+            "skill": (await to_thread.run_sync(self.index.entries, view.catalog, [skill]))[0],
             "ttlMs": TTL_MS,
             "cacheScope": "private",
         }

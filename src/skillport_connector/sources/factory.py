@@ -6,11 +6,15 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from .base import Source
 from .git import GitSource
 from .gitrepo import Credentials
 from .local import LocalSource
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 _SCP = re.compile(r"^[\w.-]+@[\w.-]+:")
 
@@ -53,8 +57,8 @@ def demo_repository(demo: Path, data_dir: Path) -> Path:
     return target
 
 
-def open_source(settings: Any) -> LocalSource | GitSource:
-    """The source for ``settings.marketplace``: a URL or git repository becomes a
+def open_source(settings: Settings) -> Source:
+    """The source for ``settings.marketplace``: a URL or git repository becomes an editable
     :class:`GitSource`; a plain folder a read-only :class:`LocalSource`."""
     location = str(settings.marketplace)
     if not is_remote(location):
@@ -69,7 +73,7 @@ def open_source(settings: Any) -> LocalSource | GitSource:
         location = str(path)
     else:
         branch = settings.branch or "main"
-    source = GitSource(
+    return GitSource(
         location,
         branch=branch,
         data_dir=settings.data_dir,
@@ -78,4 +82,3 @@ def open_source(settings: Any) -> LocalSource | GitSource:
         poll_interval=settings.poll_interval,
         min_refresh_interval=settings.min_refresh_interval,
     )
-    return source

@@ -19,12 +19,11 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from .. import errors
 from ..catalog import Catalog, Limits, load_catalog
+from .base import UpstreamHealth, Validator, WriteResult
 from .gitrepo import (
     Credentials,
     GitError,
@@ -42,29 +41,26 @@ class SourceUnavailable(Exception):
     """The marketplace cannot be loaded at all (no remote, no local copy)."""
 
 
-class Conflict(Exception):
+class Conflict(errors.Conflict):
+    """The branch moved and touched what the change touches; nothing was written."""
+
     def __init__(self, message: str, paths: list[str] | None = None) -> None:
         super().__init__(message)
         self.paths = paths or []
 
 
-class Invalid(Exception):
+class Invalid(errors.InvalidRequest):
     """The change would add catalog errors; nothing was written."""
 
     def __init__(self, findings: list[str]) -> None:
-        super().__init__("; ".join(findings))
+        super().__init__(
+            "The change would break the marketplace, so nothing was written: " + "; ".join(findings)
+        )
         self.findings = findings
 
 
-@dataclass(frozen=True)
-class WriteResult:
-    commit: str
-    catalog: Catalog
-    reapplied: bool
-
-
 class GitSource:
-    editable = True
+    """A :class:`~skillport_connector.sources.base.EditableSource` over a git remote."""
 
     def __init__(
         self,
@@ -167,7 +163,7 @@ class GitSource:
             self.check()
         return self._catalog
 
-    def health(self) -> dict[str, Any]:
+    def health(self) -> UpstreamHealth:
         now = time.time()
         return {
             "commit": self.commit,
@@ -211,44 +207,69 @@ class GitSource:
         touched: tuple[str, ...],
         message: str,
         author: tuple[str, str],
-        validate: Callable[[Catalog, Catalog], list[str]],
+        validate: Validator,
     ) -> WriteResult:
-        """Commit ``changes`` on top of ``base``'s commit and push it: exactly one commit."""
+        """Commit ``changes`` on top of ``base``'s commit and push it: exactly one commit.
+
+        Raises :class:`Conflict`, :class:`Invalid`, or
+        :class:`~skillport_connector.errors.Unavailable` when git cannot be reached.
+        """
+        try:
+            with self._write_lock:
+                return self._write(base, changes, touched, message, author, validate)
+        except GitError as exc:
+            raise errors.Unavailable(
+                f"The marketplace repository cannot be written right now ({exc}); "
+                "nothing was changed, try again later."
+            ) from None
+
+    def _write(
+        self,
+        base: Catalog,
+        changes: dict[str, bytes | None],
+        touched: tuple[str, ...],
+        message: str,
+        author: tuple[str, str],
+        validate: Validator,
+    ) -> WriteResult:
         base_commit: str = base.tree.commit  # type: ignore[attr-defined]
-        with self._write_lock:
-            reapplied = False
-            for _attempt in range(5):
-                try:
-                    head = self._fetch()
-                except RemoteUnavailable as exc:
-                    self.last_error = str(exc)
-                    raise
-                if head != base_commit:
-                    moved = self.repo.changed_paths(base_commit, head, touched)
-                    if moved:
-                        shown = ", ".join(moved[:5]) + (" …" if len(moved) > 5 else "")
-                        raise Conflict(
-                            f"Someone changed {shown} since you read it (now at {head[:12]}); "
-                            "fetch the skill again and reapply your change.",
-                            moved,
-                        )
-                    reapplied = True
-                commit = self.repo.commit_changes(
-                    head, changes, message, author, self.committer, self.index_dir
-                )
-                head_catalog = self._catalog if head == self.commit else self._load(head)
+        reapplied = False
+        for _attempt in range(5):
+            try:
+                head = self._fetch()
+            except RemoteUnavailable as exc:
+                self.last_error = str(exc)
+                raise
+            if head != base_commit:
+                moved = self.repo.changed_paths(base_commit, head, touched)
+                if moved:
+                    shown = ", ".join(moved[:5]) + (" …" if len(moved) > 5 else "")
+                    raise Conflict(
+                        f"Someone changed {shown} since you read it (now at {head[:12]}); "
+                        "fetch the skill again and reapply your change.",
+                        moved,
+                    )
+                reapplied = True
+            commit = self.repo.commit_changes(
+                head, changes, message, author, self.committer, self.index_dir
+            )
+            head_catalog = self._catalog if head == self.commit else self._load(head)
+            try:
                 new_catalog = self._load(commit)
-                problems = validate(head_catalog, new_catalog)
-                if problems:
-                    raise Invalid(problems)
-                try:
-                    self.upstream_requests += 2
-                    self.repo.push(commit, head)
-                except LeaseRejected:
-                    log.info("branch moved during push; re-checking")
-                    continue
-                with self._lock:
-                    self._catalog = new_catalog
-                    self.loaded_at = time.time()
-                return WriteResult(commit, new_catalog, reapplied)
-            raise Conflict("The branch kept moving while saving; try again in a moment.")
+            except (ValueError, RecursionError) as exc:
+                # Content the loader cannot read: the change is refused, never a 500.
+                raise Invalid([f"the result cannot be loaded: {str(exc)[:200]}"]) from None
+            problems = validate(head_catalog, new_catalog)
+            if problems:
+                raise Invalid(problems)
+            try:
+                self.upstream_requests += 2
+                self.repo.push(commit, head)
+            except LeaseRejected:
+                log.info("branch moved during push; re-checking")
+                continue
+            with self._lock:
+                self._catalog = new_catalog
+                self.loaded_at = time.time()
+            return WriteResult(commit, new_catalog, reapplied)
+        raise Conflict("The branch kept moving while saving; try again in a moment.")

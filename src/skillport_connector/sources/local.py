@@ -1,4 +1,5 @@
-"""A marketplace in a local directory, reloaded on demand."""
+"""A marketplace in a local directory, reloaded on demand. Read-only: it has no ``write``,
+so it is a :class:`~skillport_connector.sources.base.Source` but not an editable one."""
 
 from __future__ import annotations
 
@@ -7,17 +8,18 @@ import time
 from pathlib import Path
 
 from ..catalog import Catalog, Limits, load_catalog
+from .base import UpstreamHealth
 from .tree import DirectoryTree
 
 
 class LocalSource:
-    editable = False
-
     """Holds the current catalog of a directory; :meth:`refresh` swaps in a new one.
 
     Readers take :attr:`catalog` once per request and keep using that object, so a refresh
     in the middle of a request never mixes two snapshots.
     """
+
+    upstream_requests = 0
 
     def __init__(
         self, path: str | Path, limits: Limits | None = None, *, min_refresh_interval: float = 2.0
@@ -52,14 +54,19 @@ class LocalSource:
                 self._catalog = self._load()
             return self._catalog
 
+    def check(self) -> bool:
+        """A webhook for a folder: reload (with the same floor); True when reloaded."""
+        before = self._catalog
+        return self.refresh() is not before
+
     def describe(self) -> str:
         return str(self.path)
 
-    def health(self) -> dict[str, object]:
+    def health(self) -> UpstreamHealth:
         return {"commit": None, "stale": False, "last_error": None}
 
     def start(self) -> None:
         """Nothing to poll: a folder is re-read on ``?refresh=true``."""
 
     def stop(self) -> None:
-        pass
+        """Nothing to stop."""

@@ -29,6 +29,11 @@ OAUTH_REFRESH = "oauth:refresh:"
 API_TOKEN = "api:"
 INSTALL_TICKET = "install:"
 EDIT_TICKET = "edit:"
+#: Marks a redeemed install/edit ticket (hashed), so a replay is refused unread:
+#: ``spent:install:``, ``spent:edit:``.
+SPENT_TICKET = "spent:"
+#: Webhook deliveries already acted on: ``webhook:<provider>:id:`` / ``:body:`` + digest.
+WEBHOOK_DELIVERY = "webhook:"
 #: Rate-limit counters: ``rl:<scope>:<subject>:<window>``.
 RATE_LIMIT = "rl:"
 #: Read by the readiness probe; never written.

@@ -1,0 +1,151 @@
+"""REST: reading skills (list and search, one skill, update check, who am I, debug)."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..catalog import FILTER_SURFACES
+from ..errors import InvalidRequest
+from ..services import parse_surface, skills
+from . import schemas
+from .common import (
+    authenticate,
+    caller_view,
+    dumps,
+    json_response,
+    query_flag,
+    read_json,
+    services_of,
+)
+from .openapi import ApiRouter, query
+
+router = ApiRouter()
+
+
+@router.get(
+    "/api/skills",
+    tags=["skills"],
+    summary="List or search the skills you can use",
+    ok=schemas.SkillList,
+    errors=(400,),
+    params=[
+        query(
+            "surface",
+            "CC (Claude Code), CD (Claude Desktop) or CAI (Claude.ai)",
+            {"type": "string", "enum": list(FILTER_SURFACES)},
+        ),
+        query("q", "Full-text search, best match first", {"type": "string", "maxLength": 500}),
+        query("refresh", "Reload the marketplace first", {"type": "boolean", "default": False}),
+    ],
+)
+async def list_skills(request: Request) -> Response:
+    services = services_of(request)
+    who = authenticate(request)
+    surface = parse_surface(request.query_params.get("surface"))
+    q = request.query_params.get("q")
+    if q is not None and len(q) > skills.MAX_QUERY:
+        raise InvalidRequest(f"q is longer than {skills.MAX_QUERY} characters.")
+    if query_flag(request, "refresh"):
+        await run_in_threadpool(services.source.refresh)
+    view = services.view(who)
+    if q is not None and q.strip():
+        hits = [s.rest() for s in skills.search_skills(view, q, surface)]
+        return json_response(
+            {"count": len(hits), "surface_filter": surface, "query": q, "skills": hits}
+        )
+
+    def render() -> bytes:
+        listed = [s.rest() for s in skills.list_skills(view, surface)]
+        return dumps({"count": len(listed), "surface_filter": surface, "skills": listed})
+
+    # The listing depends only on the snapshot, the reader (as far as the policy tells
+    # readers apart) and the surface: serve it pre-serialised, cached with the snapshot.
+    key = ("listing", view.policy.view_key(who), surface)
+    body = services.snapshots.memo(view.catalog, key, render)
+    return Response(body, media_type="application/json")
+
+
+@router.get(
+    "/api/skills/{name}",
+    tags=["skills"],
+    summary="One skill: metadata, SKILL.md and its file list",
+    ok=schemas.SkillDetail,
+    errors=(404,),
+)
+async def get_skill(request: Request) -> Response:
+    # Reading SKILL.md is file or git I/O: off the event loop.
+    detail = await run_in_threadpool(
+        skills.get_skill, caller_view(request), request.path_params["name"]
+    )
+    return json_response(
+        {
+            "skill": detail.summary.rest(),
+            "skill_md": detail.skill_md,
+            "files": list(detail.files),
+            "editable": detail.summary.editable,
+        }
+    )
+
+
+@router.post(
+    "/api/check-updates",
+    tags=["skills"],
+    summary="Compare installed versions with the marketplace",
+    ok=schemas.CheckUpdatesResponse,
+    errors=(400, 413),
+    body=schemas.CheckUpdatesRequest,
+)
+async def check_updates(request: Request) -> Response:
+    view = caller_view(request)
+    body = await read_json(request, schemas.CheckUpdatesRequest)
+    updates = skills.check_updates(view, ((i.name, i.version) for i in body.installed))
+    return json_response(
+        {
+            "hasUpdates": bool(updates),
+            "updates": [
+                {
+                    "name": u.name,
+                    "installedVersion": u.installed_version,
+                    "availableVersion": u.available_version,
+                }
+                for u in updates
+            ],
+        }
+    )
+
+
+@router.get("/api/whoami", tags=["account"], summary="The signed-in user", ok=schemas.WhoAmI)
+async def whoami(request: Request) -> Response:
+    return json_response(authenticate(request).whoami())
+
+
+@router.get(
+    "/api/debug/plugins",
+    tags=["debug"],
+    summary="The plugins you may know of, with the problems the connector found",
+    ok=schemas.DebugPlugins,
+)
+async def debug_plugins(request: Request) -> Response:
+    report = skills.debug_plugins(caller_view(request))
+    return json_response(
+        {
+            "marketplace": report.marketplace,
+            "plugin_root": report.plugin_root,
+            "plugins": [
+                {
+                    "name": p.name,
+                    "path": p.path,
+                    "source": p.source,
+                    "remote": p.remote,
+                    "published": p.published,
+                    "loadable": p.loadable,
+                    "version": p.version,
+                    "skills": list(p.skills),
+                }
+                for p in report.plugins
+            ],
+            "findings": list(report.findings),
+        }
+    )

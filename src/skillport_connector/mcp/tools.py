@@ -1,0 +1,76 @@
+"""Classic MCP tools, for clients that cannot run code: everything through MCP, with the
+same services (and so the same access rules and minting path) as the REST API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastmcp import FastMCP
+from pydantic import Field
+
+from .. import install as packaging
+from ..services import Services, View, skills
+from .errors import as_tool_errors
+
+Surface = Literal["CC", "CD", "CAI"]
+#: Search hits one call returns.
+MAX_HITS = 50
+
+
+def add_classic_tools(mcp: FastMCP, services: Services, view: Callable[[], View]) -> None:
+    base_url = services.settings.base_url
+
+    @mcp.tool(description="List the skills you can use, optionally for one surface (CC, CD, CAI).")
+    def list_skills(surface: Surface | None = None) -> dict[str, Any]:
+        listed = [s.mcp() for s in skills.list_skills(view(), surface)]
+        return {"count": len(listed), "skills": listed}
+
+    @mcp.tool(
+        description="Search skills by words in their name, description, tags and instructions."
+    )
+    def search_skills(query: Annotated[str, Field(max_length=500)]) -> dict[str, Any]:
+        hits = [s.mcp() for s in skills.search_skills(view(), query)]
+        return {"count": len(hits), "skills": hits[:MAX_HITS]}
+
+    @mcp.tool(description="One skill: its SKILL.md and the list of its files.")
+    def get_skill(name: str) -> dict[str, Any]:
+        with as_tool_errors():
+            detail = skills.get_skill(view(), name)
+        return {
+            "skill": detail.summary.mcp(),
+            "skill_md": detail.skill_md,
+            "files": list(detail.files),
+        }
+
+    @mcp.tool(description="A one-time command that installs a skill (15 minutes).")
+    def install_skill(name: str, surface: Surface = "CAI") -> dict[str, Any]:
+        with as_tool_errors():
+            ticket = services.tickets.mint(view(), name, "install")
+        mode = "skill" if surface == "CC" else "package"
+        return {
+            "skill": ticket.skill,
+            "version": ticket.version,
+            "expires_in": ticket.expires_in,
+            "command": packaging.install_command(base_url, ticket.token, mode),
+        }
+
+    @mcp.tool(description="Which of your installed skills have newer versions.")
+    def check_updates(installed: list[dict[str, str]]) -> dict[str, Any]:
+        pairs = ((str(i.get("name", "")), str(i.get("version", ""))) for i in installed)
+        updates = skills.check_updates(view(), pairs)
+        return {
+            "hasUpdates": bool(updates),
+            "updates": [
+                {
+                    "name": u.name,
+                    "installedVersion": u.installed_version,
+                    "availableVersion": u.available_version,
+                }
+                for u in updates
+            ],
+        }
+
+    @mcp.tool(description="Who you are signed in as.")
+    def whoami() -> dict[str, Any]:
+        return view().who.whoami()

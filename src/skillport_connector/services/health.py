@@ -1,0 +1,52 @@
+"""Liveness, readiness and the detailed status.
+
+Anonymous callers learn only that the server is alive (``status``, ``version``) or ready;
+totals, the source, the upstream state and the access-file state are for signed-in
+callers (``/healthz`` with a bearer token).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .. import __version__
+from ..access import AccessPolicy
+from ..sources.base import Source
+from ..store import Store, StoreUnavailable, keys
+
+
+def liveness() -> dict[str, Any]:
+    return {"status": "ok", "version": __version__}
+
+
+def details(source: Source, policy: AccessPolicy) -> dict[str, Any]:
+    """The state of the served snapshot, for signed-in callers."""
+    catalog = source.catalog
+    return {
+        **liveness(),
+        "marketplace": catalog.name,
+        "source": source.describe(),
+        "plugins": len(catalog.plugins),
+        "skills": len(catalog.skills),
+        "errors": len(catalog.errors),
+        "warnings": len(catalog.warnings),
+        "loaded_at": source.loaded_at,
+        "snapshot_age_seconds": round(time.time() - source.loaded_at, 3),
+        "upstream": source.health(),
+        "access": {"ok": policy.error is None, "error": policy.error},
+    }
+
+
+def readiness(source: Source, store: Store) -> dict[str, Any]:
+    """Ready when a snapshot is loaded and the state store answers; no server details."""
+    problems = []
+    try:
+        store.get(keys.READY_PROBE)
+    except StoreUnavailable:
+        problems.append("the state store is unreachable")
+    return {
+        "ready": not problems,
+        "snapshot_age_seconds": round(time.time() - source.loaded_at, 3),
+        "problems": problems,
+    }

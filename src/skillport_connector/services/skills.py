@@ -1,0 +1,108 @@
+"""Reading the catalog as one reader: list, search, one skill, updates, the debug report.
+
+Pure functions of a :class:`~.view.View` (the snapshot, the policy and the reader), used
+by REST and MCP alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..catalog.loader import DEFAULT_PLUGIN_ROOT
+from ..catalog.semver import is_newer
+from ..errors import Unavailable
+from .records import DebugReport, PluginReport, SkillDetail, SkillSummary, UpdateNotice
+from .view import View
+
+MAX_QUERY = 500
+#: Installed skills one update check may list.
+MAX_INSTALLED = 2000
+
+
+def list_skills(view: View, surface: str | None = None) -> list[SkillSummary]:
+    """Every skill the reader may use, in catalog order."""
+    return [view.summary(s) for s in view.skills(surface)]
+
+
+def search_skills(view: View, query: str, surface: str | None = None) -> list[SkillSummary]:
+    """Skills matching ``query``, best first, with their score; hidden ones never appear."""
+    return [
+        view.summary(hit.skill, hit.score)
+        for hit in view.catalog.search(query[:MAX_QUERY])
+        if view.can_read(hit.skill) and (surface is None or hit.skill.available_on(surface))
+    ]
+
+
+def get_skill(view: View, name: str) -> SkillDetail:
+    """One readable skill with its SKILL.md (a byte-order mark dropped) and its file list."""
+    skill = view.readable(name)
+    try:
+        raw = view.catalog.tree.read_bytes(skill.file_path("SKILL.md"))
+    except OSError:
+        raise Unavailable(
+            "The skill changed on disk while being read; retry.", retry_after=1
+        ) from None
+    return SkillDetail(
+        summary=view.summary(skill),
+        skill_md=raw.decode("utf-8", errors="replace").lstrip("\ufeff"),
+        files=tuple(f.path for f in skill.files),
+    )
+
+
+def check_updates(view: View, installed: Iterable[tuple[str, str]]) -> list[UpdateNotice]:
+    """Which of ``(name, version)`` have a newer version the reader may install."""
+    updates = []
+    for i, (name, version) in enumerate(installed):
+        if i >= MAX_INSTALLED:
+            break
+        skill = view.catalog.skill(name)
+        if skill is not None and view.can_read(skill) and is_newer(skill.version, version):
+            updates.append(UpdateNotice(skill.name, version, skill.version))
+    return updates
+
+
+def plugin_root(view: View) -> str:
+    metadata = view.catalog.marketplace.get("metadata")
+    root = metadata.get("pluginRoot") if isinstance(metadata, dict) else None
+    return root if isinstance(root, str) else DEFAULT_PLUGIN_ROOT
+
+
+def debug_plugins(view: View) -> DebugReport:
+    """Every plugin the reader may know of, with the problems found.
+
+    A plugin is shown when the reader may read one of its skills (or it is a published
+    plugin without skills, a remote one say), and then
+    with only those skills; findings under a hidden skill's or plugin's folder are left
+    out, so the report never names what the reader cannot see.
+    """
+    catalog = view.catalog
+    visible: list[PluginReport] = []
+    hidden: list[str] = []  # names and folders ("path/") the reader may not learn
+    for plugin in catalog.plugins:
+        skills = [catalog.skills[s] for s in plugin.skills if s in catalog.skills]
+        readable = tuple(s.name for s in skills if view.can_read(s))
+        for skill in skills:
+            if not view.can_read(skill):
+                hidden += [skill.name] + ([skill.path + "/"] if skill.path else [])
+        if not readable and (skills or not plugin.published):
+            hidden += [plugin.name] + ([plugin.path + "/"] if plugin.path else [])
+            continue
+        visible.append(
+            PluginReport(
+                name=plugin.name,
+                path=plugin.path,
+                source=plugin.source,
+                remote=plugin.remote,
+                published=plugin.published,
+                loadable=plugin.loadable,
+                version=plugin.version,
+                skills=readable,
+            )
+        )
+    # A finding about a visible file may still name a hidden one (a link pointing at it).
+    findings = tuple(
+        f.as_dict()
+        for f in [*view.policy.findings(), *catalog.findings]
+        if not any(term in f.file or term in f.message for term in hidden)
+    )
+    return DebugReport(catalog.name, plugin_root(view), tuple(visible), findings)

@@ -1,0 +1,81 @@
+"""One reader's view of one snapshot: who, which catalog, under which policy.
+
+Every rule about what a reader may see lives here once: "readable or NotFound" (absent
+and hidden answer the same, so names never leak), "writable or Forbidden", the surface
+filter and the skill summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..access import AccessPolicy
+from ..auth import Identity
+from ..catalog import FILTER_SURFACES, SURFACES, Catalog, Skill
+from ..errors import Forbidden, InvalidRequest, NotFound
+from .records import SkillSummary
+
+
+def parse_surface(surface: str | None) -> str | None:
+    """``CC``/``CD``/``CAI`` (any case) or None for every surface; InvalidRequest otherwise."""
+    if surface is None or surface == "":
+        return None
+    value = surface.strip().upper()
+    if value not in FILTER_SURFACES:
+        options = ", ".join(f"{s} ({SURFACES[s]})" for s in FILTER_SURFACES)
+        raise InvalidRequest(f"Unknown surface {surface[:20]!r}; use one of {options}.")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    who: Identity
+    catalog: Catalog
+    policy: AccessPolicy
+
+    def can_read(self, skill: Skill) -> bool:
+        return self.policy.can_read(self.who, skill)
+
+    def can_write(self, skill: Skill) -> bool:
+        return self.policy.can_write(self.who, skill)
+
+    def readable(self, name: str) -> Skill:
+        """The skill called ``name`` if this reader may see it; NotFound otherwise."""
+        skill = self.catalog.skill(name)
+        if skill is None or not self.can_read(skill):
+            raise NotFound(
+                f"No skill named {name[:100]!r}. GET /api/skills (or the list_skills tool) "
+                "lists the skills you can use."
+            )
+        return skill
+
+    def writable(self, name: str) -> Skill:
+        """The skill called ``name`` if this reader may change it; NotFound or Forbidden."""
+        skill = self.readable(name)
+        if not self.can_write(skill):
+            raise Forbidden(f"You can read {skill.name!r} but not change it.")
+        return skill
+
+    def skills(self, surface: str | None = None) -> list[Skill]:
+        """Every skill this reader may see, on ``surface`` (None: every surface)."""
+        return [
+            s
+            for s in self.catalog.skills.values()
+            if self.can_read(s) and (surface is None or s.available_on(surface))
+        ]
+
+    def summary(self, skill: Skill, score: float | None = None) -> SkillSummary:
+        return SkillSummary(
+            name=skill.name,
+            plugin=skill.plugin,
+            description=skill.description,
+            version=skill.version,
+            author=skill.author,
+            category=skill.category,
+            tags=tuple(skill.tags),
+            keywords=tuple(skill.keywords),
+            surface_tags=tuple(skill.surface_tags),
+            published=skill.published,
+            editable=self.can_write(skill),
+            score=score,
+        )
