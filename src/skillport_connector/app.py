@@ -127,9 +127,11 @@ def create_app(
             for sub in (mcp_http, mcp_sse):
                 await stack.enter_async_context(sub.router.lifespan_context(sub))
             services.source.start()  # the poller; a folder source has none
+            services.freshness.start()  # hear and announce new snapshots (Redis only)
             try:
                 yield
             finally:
+                services.freshness.stop()
                 services.source.stop()
 
     upstream = settings.upstream()

@@ -19,6 +19,7 @@ from ..metrics import Metrics
 from ..settings import Settings
 from ..sources.base import Source
 from ..store import Store
+from .freshness import Freshness
 from .snapshots import Snapshots
 from .tickets import Tickets
 from .view import View
@@ -48,6 +49,7 @@ class Services:
     snapshots: Snapshots
     tickets: Tickets
     webhooks: Webhooks
+    freshness: Freshness
 
     def identify(self, token: str) -> Identity:
         """The identity behind an ``sk_api_`` token or an OAuth access token."""
@@ -99,4 +101,5 @@ def build_services(
         snapshots=snapshots,
         tickets=tickets,
         webhooks=Webhooks(source, store, audit),
+        freshness=Freshness(source, store),
     )

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import logging
+import threading
 from typing import Any
 
 import redis
 
-from .base import StoreUnavailable
+from .base import Listener, StoreUnavailable, Subscription
+
+log = logging.getLogger("skillport_connector.store.redis")
+#: Largest pub/sub message a listener is handed; anything bigger is not ours.
+MAX_MESSAGE_BYTES = 4096
 
 # GET the value and, in the same atomic step, set the "used" marker only if absent, with
 # the value's remaining lifetime: the primitive behind single-use tokens on many instances.
@@ -87,8 +94,73 @@ class RedisStore:
         return int(count)
 
     @_guard
+    def publish(self, channel: str, message: dict[str, Any]) -> int:
+        data = json.dumps(message, separators=(",", ":"))
+        return int(self._db.publish(self._k(channel), data))  # type: ignore[arg-type]
+
+    def subscribe(self, channel: str, listener: Listener) -> Subscription:
+        return _RedisSubscription(self._db, self._k(channel), listener)
+
+    @_guard
     def ping(self) -> bool:
         return bool(self._db.ping())
 
     def close(self) -> None:
         self._db.close()
+
+
+def _parse_message(data: object) -> dict[str, Any] | None:
+    """A published message, or None when it is not a small JSON object (hostile input)."""
+    if not isinstance(data, bytes | str) or len(data) > MAX_MESSAGE_BYTES:
+        return None
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+class _RedisSubscription:
+    """One channel listened to by a daemon thread that survives Redis restarts: it
+    (re)subscribes until it succeeds, and a lost connection is retried every second."""
+
+    def __init__(self, db: redis.Redis, channel: str, listener: Listener) -> None:
+        self._pubsub = db.pubsub(ignore_subscribe_messages=True)
+        self._channel = channel
+        self._listener = listener
+        self._stop = threading.Event()
+        self._subscribed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="skillport-pubsub", daemon=True)
+        self._thread.start()
+
+    def wait_subscribed(self, timeout: float) -> bool:
+        """True once the channel is subscribed (tests and start-up ordering)."""
+        return self._subscribed.wait(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if not self._subscribed.is_set():
+                    self._pubsub.subscribe(self._channel)
+                    self._subscribed.set()
+                message = self._pubsub.get_message(timeout=0.5)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                log.warning("pub/sub connection lost, retrying: %s", exc)
+                self._subscribed.clear()
+                self._stop.wait(1.0)
+                continue
+            if message is None or message.get("type") != "message":
+                continue
+            parsed = _parse_message(message.get("data"))
+            if parsed is None:
+                continue
+            try:
+                self._listener(parsed)
+            except Exception:  # a listener's bug must not end the subscription
+                log.exception("pub/sub listener failed")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        with contextlib.suppress(redis.ConnectionError, OSError):
+            self._pubsub.close()

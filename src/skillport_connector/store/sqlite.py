@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import Clock, system_clock
+from .base import Listener, NoSubscription, Subscription
 
 _UPSERT = "INSERT OR REPLACE INTO kv (key, value, expires_at, used) VALUES (?, ?, ?, 0)"
 
@@ -114,6 +115,13 @@ class SQLiteStore:
                 self._db.execute("ROLLBACK")
                 raise
         return count
+
+    def publish(self, channel: str, message: dict[str, Any]) -> int:
+        """One instance: nobody else to tell."""
+        return 0
+
+    def subscribe(self, channel: str, listener: Listener) -> Subscription:
+        return NoSubscription()
 
     def close(self) -> None:
         with self._lock:
