@@ -2,9 +2,9 @@
 
 When a git source swaps in a new commit (its poll, a webhook, ``?refresh=true``, a save),
 this instance announces the commit on the shared store's ``events:snapshot`` channel.
-Every other instance hears it and runs one ``check()`` of its own source in a background
-thread: the announcement is a hint, never authority (the commit served is always what the
-git remote says). Announcements that arrive while a check runs are coalesced into one.
+Every other instance hears it and fetches from its own remote in a background thread:
+the announcement is a hint, never authority (the commit served is always what the git
+remote says). Announcements that arrive while a check runs are coalesced into one.
 Polling stays as the safety net for a lost message or an unreachable store; with the
 embedded store (one instance) nothing is published and nothing listens.
 """
@@ -100,6 +100,6 @@ class Freshness:
             self._told = wanted
             self.catch_ups += 1
             try:
-                source.check()
+                source.catch_up(wanted)
             except Exception:  # never let the listener die; the poll is the safety net
                 log.exception("catching up with %s failed", wanted[:12])

@@ -88,7 +88,9 @@ class Announcing(Protocol):
     @property
     def commit(self) -> str: ...
 
-    def check(self) -> bool: ...
+    def catch_up(self, commit: str) -> bool:
+        """Fetch now: another instance announced ``commit`` (a hint; the remote decides)."""
+        ...
 
     def add_listener(self, listener: SnapshotListener) -> None:
         """Call ``listener(commit)`` after every swap (in the thread that swapped)."""

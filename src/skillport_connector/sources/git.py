@@ -153,6 +153,21 @@ class GitSource:
             self._swap(head)
             return True
 
+    def catch_up(self, commit: str) -> bool:
+        """Another instance announced ``commit``: fetch and swap at once, without first
+        asking the remote whether it moved (it did). True when a new snapshot came in."""
+        with self._lock:
+            if commit == self.commit:
+                return False
+            try:
+                head = self._fetch()
+            except GitError as exc:
+                self.last_error = str(exc)
+                log.warning("catching up failed, still serving %s: %s", self.commit[:12], exc)
+                return False
+            self._swap(head)
+            return True
+
     def _swap(self, head: str) -> None:
         if head != self.commit:
             self._catalog = self._load(head)

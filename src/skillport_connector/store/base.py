@@ -35,6 +35,10 @@ class Store(Protocol):
 
     def get(self, key: str) -> dict[str, Any] | None: ...
 
+    def get_expiring(self, key: str) -> tuple[dict[str, Any] | None, float | None]:
+        """The value and when it expires (seconds since the epoch; None: never)."""
+        ...
+
     def delete(self, key: str) -> bool: ...
 
     def claim(self, key: str) -> tuple[dict[str, Any] | None, bool]:

@@ -51,6 +51,11 @@ class EncryptedStore:
     def get(self, key: str) -> dict[str, Any] | None:
         return self._open(self.inner.get(key))
 
+    def get_expiring(self, key: str) -> tuple[dict[str, Any] | None, float | None]:
+        value, expires_at = self.inner.get_expiring(key)
+        opened = self._open(value)
+        return opened, expires_at if opened is not None else None
+
     def delete(self, key: str) -> bool:
         return self.inner.delete(key)
 

@@ -5,9 +5,12 @@ import functools
 import json
 import logging
 import threading
+import time
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from .base import Listener, StoreUnavailable, Subscription
 
@@ -99,7 +102,22 @@ class RedisStore:
         return int(self._db.publish(self._k(channel), data))  # type: ignore[arg-type]
 
     def subscribe(self, channel: str, listener: Listener) -> Subscription:
-        return _RedisSubscription(self._db, self._k(channel), listener)
+        # Its own connection, with no silent reconnects: every lost connection surfaces,
+        # so the subscription knows it may have missed messages (see ``generation``).
+        db = redis.Redis.from_url(
+            self.url, socket_connect_timeout=5, health_check_interval=5, retry=Retry(NoBackoff(), 0)
+        )
+        return _RedisSubscription(db, self._k(channel), listener)
+
+    @_guard
+    def get_expiring(self, key: str) -> tuple[dict[str, Any] | None, float | None]:
+        pipe = self._db.pipeline(transaction=False)
+        pipe.get(self._k(key))
+        pipe.pttl(self._k(key))
+        raw, pttl = pipe.execute()
+        if raw is None:
+            return None, None
+        return json.loads(raw), (time.time() + pttl / 1000 if pttl >= 0 else None)
 
     @_guard
     def ping(self) -> bool:
@@ -125,13 +143,20 @@ class _RedisSubscription:
     (re)subscribes until it succeeds, and a lost connection is retried every second."""
 
     def __init__(self, db: redis.Redis, channel: str, listener: Listener) -> None:
-        self._pubsub = db.pubsub(ignore_subscribe_messages=True)
+        self._db = db
+        self._pubsub = db.pubsub()
         self._channel = channel
         self._listener = listener
         self._stop = threading.Event()
         self._subscribed = threading.Event()
+        #: Successful (re)subscriptions so far: a change means messages may have been missed.
+        self.generation = 0
         self._thread = threading.Thread(target=self._run, name="skillport-pubsub", daemon=True)
         self._thread.start()
+
+    @property
+    def subscribed(self) -> bool:
+        return self._subscribed.is_set()
 
     def wait_subscribed(self, timeout: float) -> bool:
         """True once the channel is subscribed (tests and start-up ordering)."""
@@ -140,15 +165,22 @@ class _RedisSubscription:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                if not self._subscribed.is_set():
+                if not self._pubsub.subscribed:
                     self._pubsub.subscribe(self._channel)
-                    self._subscribed.set()
                 message = self._pubsub.get_message(timeout=0.5)
-            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-                log.warning("pub/sub connection lost, retrying: %s", exc)
+            except Exception as exc:  # any failure: start again on a fresh connection
+                if self._subscribed.is_set():
+                    log.warning("pub/sub connection lost, retrying: %s", exc)
                 self._subscribed.clear()
+                with contextlib.suppress(Exception):
+                    self._pubsub.reset()
+                self._pubsub = self._db.pubsub()
                 self._stop.wait(1.0)
                 continue
+            if message is not None and message.get("type") == "subscribe":
+                # Redis confirmed: from here on nothing published on the channel is missed.
+                self.generation += 1
+                self._subscribed.set()
             if message is None or message.get("type") != "message":
                 continue
             parsed = _parse_message(message.get("data"))
@@ -162,5 +194,7 @@ class _RedisSubscription:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
-        with contextlib.suppress(redis.ConnectionError, OSError):
+        self._subscribed.clear()
+        with contextlib.suppress(Exception):
             self._pubsub.close()
+        self._db.close()
