@@ -19,6 +19,7 @@ from .common import (
     read_json,
     services_of,
 )
+from .conditional import etag_for, not_modified, validated
 from .openapi import ApiRouter, query
 
 router = ApiRouter()
@@ -50,10 +51,16 @@ async def list_skills(request: Request) -> Response:
     if query_flag(request, "refresh"):
         await run_in_threadpool(services.source.refresh)
     view = services.view(who)
+    etag = etag_for(services, view, request)
+    if (unchanged := not_modified(request, etag)) is not None:
+        return unchanged
     if q is not None and q.strip():
         hits = [s.rest() for s in skills.search_skills(view, q, surface)]
-        return json_response(
-            {"count": len(hits), "surface_filter": surface, "query": q, "skills": hits}
+        return validated(
+            json_response(
+                {"count": len(hits), "surface_filter": surface, "query": q, "skills": hits}
+            ),
+            etag,
         )
 
     def render() -> bytes:
@@ -64,7 +71,7 @@ async def list_skills(request: Request) -> Response:
     # readers apart) and the surface: serve it pre-serialised, cached with the snapshot.
     key = ("listing", view.policy.view_key(who), surface)
     body = services.snapshots.memo(view.catalog, key, render)
-    return Response(body, media_type="application/json")
+    return validated(Response(body, media_type="application/json"), etag)
 
 
 @router.get(
@@ -75,17 +82,23 @@ async def list_skills(request: Request) -> Response:
     errors=(404,),
 )
 async def get_skill(request: Request) -> Response:
+    view = caller_view(request)
+    etag = etag_for(services_of(request), view, request)
+    if (unchanged := not_modified(request, etag)) is not None:
+        view.readable(request.path_params["name"])  # still 404 when it is not readable
+        return unchanged
     # Reading SKILL.md is file or git I/O: off the event loop.
-    detail = await run_in_threadpool(
-        skills.get_skill, caller_view(request), request.path_params["name"]
-    )
-    return json_response(
-        {
-            "skill": detail.summary.rest(),
-            "skill_md": detail.skill_md,
-            "files": list(detail.files),
-            "editable": detail.summary.editable,
-        }
+    detail = await run_in_threadpool(skills.get_skill, view, request.path_params["name"])
+    return validated(
+        json_response(
+            {
+                "skill": detail.summary.rest(),
+                "skill_md": detail.skill_md,
+                "files": list(detail.files),
+                "editable": detail.summary.editable,
+            }
+        ),
+        etag,
     )
 
 
@@ -100,19 +113,25 @@ async def get_skill(request: Request) -> Response:
 async def check_updates(request: Request) -> Response:
     view = caller_view(request)
     body = await read_json(request, schemas.CheckUpdatesRequest)
+    etag = etag_for(services_of(request), view, request, body.model_dump_json())
+    if (unchanged := not_modified(request, etag)) is not None:
+        return unchanged
     updates = skills.check_updates(view, ((i.name, i.version) for i in body.installed))
-    return json_response(
-        {
-            "hasUpdates": bool(updates),
-            "updates": [
-                {
-                    "name": u.name,
-                    "installedVersion": u.installed_version,
-                    "availableVersion": u.available_version,
-                }
-                for u in updates
-            ],
-        }
+    return validated(
+        json_response(
+            {
+                "hasUpdates": bool(updates),
+                "updates": [
+                    {
+                        "name": u.name,
+                        "installedVersion": u.installed_version,
+                        "availableVersion": u.available_version,
+                    }
+                    for u in updates
+                ],
+            }
+        ),
+        etag,
     )
 
 
