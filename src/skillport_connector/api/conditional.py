@@ -37,13 +37,15 @@ def snapshot_id(services: Services, catalog: Catalog) -> str:
 
 def etag_for(services: Services, view: View, request: Request, *extra: str) -> str:
     """The strong ETag of ``request``'s answer for ``view``."""
+    scope = request.scope
+    query: bytes = scope.get("query_string", b"")
     parts = (
         __version__,
         snapshot_id(services, view.catalog),
         repr(view.policy.view_key(view.who)),
-        request.method if request.method != "HEAD" else "GET",
-        request.url.path,
-        "&".join(sorted(request.url.query.split("&"))),
+        "GET" if scope["method"] == "HEAD" else scope["method"],
+        scope["path"],
+        "&".join(sorted(query.decode("latin-1").split("&"))),
         *extra,
     )
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
@@ -74,5 +76,6 @@ def not_modified(request: Request, etag: str) -> Response | None:
 
 
 def validated(response: Response, etag: str) -> Response:
-    response.headers.update(validators(etag))
+    for name, value in validators(etag).items():
+        response.headers[name] = value
     return response

@@ -19,7 +19,7 @@ from .common import (
     read_json,
     services_of,
 )
-from .conditional import etag_for, not_modified, validated
+from .conditional import etag_for, not_modified, validated, validators
 from .openapi import ApiRouter, query
 
 router = ApiRouter()
@@ -71,7 +71,7 @@ async def list_skills(request: Request) -> Response:
     # readers apart) and the surface: serve it pre-serialised, cached with the snapshot.
     key = ("listing", view.policy.view_key(who), surface)
     body = services.snapshots.memo(view.catalog, key, render)
-    return validated(Response(body, media_type="application/json"), etag)
+    return Response(body, media_type="application/json", headers=validators(etag))
 
 
 @router.get(
