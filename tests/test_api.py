@@ -112,7 +112,7 @@ def test_api_token_expires_after_15_minutes(client, auth, clock):
 
 def test_tokens_are_stored_only_as_hashes(settings, token, client, auth):
     client.get("/api/skills/csv-profiler/install", headers=auth)
-    raw = b"".join(p.read_bytes() for p in settings.data_dir.iterdir())
+    raw = b"".join(p.read_bytes() for p in settings.data_dir.rglob("*") if p.is_file())
     assert token.encode() not in raw
     assert b"sk_install_" not in raw
 

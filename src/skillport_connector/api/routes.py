@@ -3,12 +3,17 @@ routers of each resource module, assembled in one table that also writes /openap
 
 from __future__ import annotations
 
-from . import editing, install, operations, skills, webhooks
+from . import editing, install, operations, packages, skills, webhooks
 from .openapi import ApiRouter
 
 
 def build_api() -> ApiRouter:
     """Every documented REST route. Handlers find the services on the application state."""
     return ApiRouter().include(
-        skills.router, install.router, editing.router, webhooks.router, operations.router
+        skills.router,
+        install.router,
+        packages.router,
+        editing.router,
+        webhooks.router,
+        operations.router,
     )

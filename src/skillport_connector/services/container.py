@@ -20,6 +20,7 @@ from ..settings import Settings
 from ..sources.base import Source
 from ..store import Store
 from .freshness import Freshness
+from .packages import PackageLinks
 from .snapshots import Snapshots
 from .tickets import Tickets
 from .view import View
@@ -50,6 +51,7 @@ class Services:
     tickets: Tickets
     webhooks: Webhooks
     freshness: Freshness
+    packages: PackageLinks
 
     def identify(self, token: str) -> Identity:
         """The identity behind an ``sk_api_`` token or an OAuth access token."""
@@ -102,4 +104,11 @@ def build_services(
         tickets=tickets,
         webhooks=Webhooks(source, store, audit),
         freshness=Freshness(source, store),
+        packages=PackageLinks(_secret_key(settings), settings.data_dir / "packages"),
     )
+
+
+def _secret_key(settings: Settings) -> str:
+    from ..store.encrypted import load_or_create_key
+
+    return settings.secret_key or load_or_create_key(settings.data_dir / "secret.key")
