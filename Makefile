@@ -29,11 +29,18 @@ tests/conformance/node_modules/.installed: tests/conformance/package.json tests/
 	cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Claude Code itself (offline, HOME in a temporary folder): `claude plugin validate` checks
+# every tree the connector writes.
+tests/claude/node_modules/.installed: tests/claude/package.json tests/claude/package-lock.json
+	cd tests/claude && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Debian's redis-server for the multi-instance tests (CI runs as root; elsewhere, install it).
 redis-server:
 	@command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server; }
 
-test: $(VENV)/.test-installed tests/oidc/node_modules/.installed tests/conformance/node_modules/.installed redis-server
+test: $(VENV)/.test-installed tests/oidc/node_modules/.installed tests/conformance/node_modules/.installed \
+		tests/claude/node_modules/.installed redis-server
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest

@@ -285,7 +285,8 @@ def test_redeeming_returns_every_file_with_binaries_in_base64(client, auth):
         == (src / "assets/logo.png").read_bytes()
     )
     manifest = json.loads(files[".claude-plugin/plugin.json"]["content"])
-    assert manifest["name"] == "csv-profiler" and manifest["version"] == "0.9.0-beta.1"
+    group = json.loads((src.parents[1] / ".claude-plugin/plugin.json").read_text())
+    assert manifest == group  # the group's own manifest: author and license kept
 
 
 def test_install_token_works_once_then_410(client, auth):

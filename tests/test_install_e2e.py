@@ -91,11 +91,8 @@ def test_install_sh_skill_mode_installs_into_claude_skills(server, tmp_path):
     installed = source_files(target)
     plugin_json = installed.pop(".claude-plugin/plugin.json")
     assert installed == source_files(CSV)
-    assert json.loads(plugin_json) == {
-        "name": "csv-profiler",
-        "version": "0.9.0-beta.1",
-        "description": json.loads(plugin_json)["description"],
-    }
+    group = json.loads((CSV.parents[1] / ".claude-plugin/plugin.json").read_text())
+    assert json.loads(plugin_json) == {**group, "version": "0.9.0-beta.1"}
     assert f"SKILL_DIR={target}" in result.stdout
 
 
@@ -186,11 +183,18 @@ class Scripted:
     def __init__(self, replies: list[tuple[int, bytes]]) -> None:
         self.replies = list(replies)
         self.hits = 0
+        self.paths: list[str] = []
+        #: Every process's command line while a request was being answered (`ps`).
+        self.command_lines: list[str] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 outer.hits += 1
+                outer.paths.append(self.path)
+                outer.command_lines += subprocess.run(
+                    ["ps", "-e", "-o", "args="], capture_output=True, text=True
+                ).stdout.splitlines()
                 status, body = outer.replies.pop(0) if len(outer.replies) > 1 else outer.replies[0]
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -216,25 +220,40 @@ def script_text() -> str:
     return install_script("http://127.0.0.1:1")
 
 
-def run_against(replies: list[tuple[int, bytes]], tmp_path: Path, mode: str = "--skill"):
+#: Retries without waiting: the delays are configurable (default "1 2 4 8").
+FAST_RETRIES = {"SKILLPORT_RETRY_DELAYS": "0.01 0.02 0.04 0.08"}
+
+
+def run_against(
+    replies: list[tuple[int, bytes]],
+    tmp_path: Path,
+    mode: str = "--skill",
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = ("sk_install_x",),
+    fake_out: list[Scripted] | None = None,
+):
     fake = Scripted(replies)
     try:
-        env = {
+        full_env = {
             "PATH": os.environ["PATH"],
             "HOME": str(tmp_path / "home"),
             "SKILLPORT_URL": fake.url,
             "SKILLPORT_PACKAGE_DIR": str(tmp_path / "pkg"),
+            **FAST_RETRIES,
+            **(env or {}),
         }
         (tmp_path / "home").mkdir(exist_ok=True)
         (tmp_path / "pkg").mkdir(exist_ok=True)
         result = subprocess.run(
-            ["bash", "-s", "--", "sk_install_x", mode],
+            ["bash", "-s", "--", *args, mode],
             input=script_text(),
-            env=env,
+            env=full_env,
             capture_output=True,
             text=True,
             timeout=120,
         )
+        if fake_out is not None:
+            fake_out.append(fake)
         return result, fake.hits
     finally:
         fake.close()
@@ -267,7 +286,10 @@ def test_install_sh_refuses_unsafe_paths(tmp_path, path):
     assert not (tmp_path / "home/.claude/skills/evil").exists()
 
 
-@pytest.mark.parametrize("name", ["..", "../evil", "a/b", ".hidden", ""])
+@pytest.mark.parametrize(
+    "name",
+    ["..", "../evil", "a/b", ".hidden", "", "evil\n", "evil\r", "Evil", "ev il", "a" * 65, "-a"],
+)
 def test_install_sh_refuses_unsafe_skill_names(tmp_path, name):
     result, _ = run_against([(200, payload(SKILL, name=name))], tmp_path)
     assert result.returncode == 1 and "unsafe skill name" in result.stderr
@@ -290,13 +312,112 @@ def test_install_sh_retries_5xx_with_backoff_then_succeeds(tmp_path):
     result, hits = run_against(replies, tmp_path)
     assert result.returncode == 0, result.stderr
     assert hits == 3
-    assert "retrying in 1s" in result.stderr and "retrying in 2s" in result.stderr
+    assert "retrying in 0.01s (1/5)" in result.stderr
+    assert "retrying in 0.02s (2/5)" in result.stderr
+
+
+def test_install_sh_backs_off_one_second_first_by_default(tmp_path):
+    replies = [(503, b"{}"), (200, payload(SKILL))]
+    result, hits = run_against(replies, tmp_path, env={"SKILLPORT_RETRY_DELAYS": ""})
+    assert result.returncode == 0, result.stderr
+    assert hits == 2 and "retrying in 1s (1/5)" in result.stderr
+
+
+def test_install_sh_refuses_retry_delays_that_are_not_numbers(tmp_path):
+    env = {"SKILLPORT_RETRY_DELAYS": "1 $(touch pwned)"}
+    result, hits = run_against([(200, payload(SKILL))], tmp_path, env=env)
+    assert result.returncode == 1 and hits == 0
+    assert "SKILLPORT_RETRY_DELAYS" in result.stderr
 
 
 def test_install_sh_gives_up_after_five_5xx(tmp_path):
     result, hits = run_against([(500, b"{}")], tmp_path)
     assert result.returncode == 1 and hits == 5
     assert "after 5 attempts" in result.stderr
+
+
+def test_install_sh_takes_the_token_from_the_environment_out_of_sight_of_ps(tmp_path):
+    token = "sk_install_" + "Q" * 32
+    seen: list[Scripted] = []
+    result, _ = run_against(
+        [(200, payload(SKILL))],
+        tmp_path,
+        env={"SKILLPORT_TOKEN": token},
+        args=(),
+        fake_out=seen,
+    )
+    assert result.returncode == 0, result.stderr
+    assert seen[0].paths == [f"/api/install/{token}"]
+    assert seen[0].command_lines and not any(token in line for line in seen[0].command_lines)
+
+
+def test_install_sh_reads_the_token_from_stdin_when_asked(tmp_path):
+    fake = Scripted([(200, payload(SKILL))])
+    script = tmp_path / "install.sh"
+    script.write_text(script_text())
+    token = "sk_install_" + "S" * 32
+    try:
+        result = subprocess.run(
+            ["bash", str(script), "--token-stdin", "--skill"],
+            input=token + "\n",
+            env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "SKILLPORT_URL": fake.url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        fake.close()
+    assert result.returncode == 0, result.stderr
+    assert fake.paths == [f"/api/install/{token}"]
+    assert not any(token in line for line in fake.command_lines)
+
+
+@pytest.mark.parametrize("token", ["sk_install_../../etc", "sk_install_a b", "sk_install_x?y=1"])
+def test_install_sh_refuses_a_token_that_is_not_a_token(tmp_path, token):
+    result, hits = run_against(
+        [(200, payload(SKILL))], tmp_path, env={"SKILLPORT_TOKEN": token}, args=()
+    )
+    assert result.returncode == 1 and hits == 0 and "not a Skillport token" in result.stderr
+
+
+def test_install_sh_edits_in_a_fresh_private_folder(tmp_path):
+    """Another local user may have created /tmp/skillport-edit and planted a link in it."""
+    shared = tmp_path / "tmp"
+    (shared / "skillport-edit").mkdir(parents=True)
+    (shared / "skillport-edit").chmod(0o777)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (shared / "skillport-edit/evil").symlink_to(victim)
+    result, _ = run_against(
+        [(200, payload(SKILL))], tmp_path, "--edit", env={"TMPDIR": str(shared)}
+    )
+    assert result.returncode == 0, result.stderr
+    skill_dir = Path(result.stdout.strip().splitlines()[-1].removeprefix("SKILL_DIR="))
+    assert skill_dir.name == "evil" and (skill_dir / "SKILL.md").is_file()
+    folder = skill_dir.parent
+    assert folder.parent == shared and folder.name.startswith("skillport-edit.")
+    assert folder != shared / "skillport-edit"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert list(victim.iterdir()) == []
+
+
+def test_install_sh_edits_twice_into_two_folders(tmp_path):
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    dirs = []
+    for _ in range(2):
+        result, _ = run_against(
+            [(200, payload(SKILL))], tmp_path, "--edit", env={"TMPDIR": str(shared)}
+        )
+        assert result.returncode == 0, result.stderr
+        dirs.append(result.stdout.strip().splitlines()[-1])
+    assert dirs[0] != dirs[1]
+
+
+def test_install_sh_name_rule_is_the_connector_s(tmp_path):
+    from skillport_connector.names import SKILL_NAME_BASH
+
+    assert f're.compile(r"{SKILL_NAME_BASH}")' in script_text()
 
 
 def test_install_sh_rejects_a_payload_that_is_not_json(tmp_path):

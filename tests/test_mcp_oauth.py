@@ -110,9 +110,13 @@ class Browser:
         return self.result
 
 
-def provider(base: str, browser: Browser, storage: Memory | None = None) -> OAuthClientProvider:
+def provider(
+    base: str, browser: Browser, storage: Memory | None = None, path: str = "/mcp"
+) -> OAuthClientProvider:
+    """The official client's OAuth flow for the transport at ``path`` (it checks that the
+    protected-resource metadata it finds names that URL)."""
     return OAuthClientProvider(
-        server_url=f"{base}/mcp",
+        server_url=f"{base}{path}",
         client_metadata=OAuthClientMetadata(
             client_name="Test MCP client",
             redirect_uris=[REDIRECT],
@@ -176,7 +180,7 @@ def test_mcp_client_signs_in_and_gets_an_api_token_over_streamable_http(server):
 
 
 def test_mcp_client_signs_in_over_legacy_sse(server):
-    auth = provider(server["base"], Browser(email="sam@example.com"))
+    auth = provider(server["base"], Browser(email="sam@example.com"), path="/sse")
     minted = asyncio.run(call_auth_over_sse(server["base"], auth))
     me = httpx.get(
         f"{server['base']}/api/whoami", headers={"Authorization": f"Bearer {minted['token']}"}

@@ -13,6 +13,7 @@ from skillport_connector.auth.errors import InvalidClient, OAuthError, RedirectE
 from skillport_connector.auth.identity import Identity
 from skillport_connector.auth.oauth import ACCESS_TTL, CODE_TTL, PENDING_TTL, OAuthServer
 from skillport_connector.auth.pkce import s256
+from skillport_connector.auth.redirects import check_redirect_uri
 from skillport_connector.auth.registration import UNUSED_CLIENT_TTL
 from skillport_connector.clock import FakeClock
 from skillport_connector.store import SQLiteStore
@@ -381,3 +382,65 @@ def test_a_malformed_stored_record_reads_as_absent(server):
     assert server.client("spc_bad") is None
     with pytest.raises(InvalidClient):
         server.authenticate_client("spc_bad", None)
+
+
+# -- one connector, one resource per MCP transport ------------------------------------------
+
+SSE = "https://skills.example.com/sse"
+
+
+@pytest.fixture
+def transports(tmp_path: Path, clock: FakeClock) -> OAuthServer:
+    store = SQLiteStore(tmp_path / "t.db", clock=clock)
+    return OAuthServer(
+        store,
+        resource=RESOURCE,
+        issuer="https://skills.example.com",
+        clock=clock,
+        also_resources=(SSE,),
+    )
+
+
+def access_for(server: OAuthServer, resource: str) -> str:
+    client_id = register(server)
+    verifier = secrets.token_urlsafe(48)
+    code = authorize(server, client_id, verifier, resource=resource)
+    client = server.authenticate_client(client_id, None)
+    return server.exchange_code(client, code, REDIRECT, verifier).access_token
+
+
+def test_a_token_is_issued_for_the_transport_the_client_named(transports):
+    grant = transports.validate(access_for(transports, SSE))
+    assert grant is not None and grant.resource == SSE
+
+
+@pytest.mark.parametrize("issued_for", [RESOURCE, SSE, SSE + "/"])
+def test_a_token_for_either_transport_works_on_both(transports, issued_for):
+    token = access_for(transports, issued_for)
+    assert transports.validate(token, resource=RESOURCE) is not None
+    assert transports.validate(token, resource=SSE) is not None
+
+
+def test_a_resource_of_another_server_is_refused_naming_both_transports(transports):
+    with pytest.raises(RedirectError) as refused:
+        access_for(transports, "https://skills.example.com/other")
+    assert refused.value.error == "invalid_target"
+    assert RESOURCE in refused.value.description and SSE in refused.value.description
+
+
+def test_a_server_without_the_sse_resource_refuses_it(server):
+    with pytest.raises(RedirectError):
+        access_for(server, SSE)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://[::1].evil.com/cb",
+        "http://127.evil.com/cb",
+        "http://127.0.0.1.nip.io.evil.com/cb",
+        "http://user@127.0.0.1/cb",
+    ],
+)
+def test_a_look_alike_loopback_redirect_uri_is_refused(uri):
+    assert check_redirect_uri(uri) is not None

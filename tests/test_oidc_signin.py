@@ -163,7 +163,8 @@ def test_mcp_client_signs_in_through_the_openid_provider(op_and_connector):
 
 def test_mcp_client_signs_in_through_the_openid_provider_over_sse(op_and_connector):
     base = op_and_connector["base"]
-    minted = asyncio.run(call_auth_over_sse(base, provider(base, FormBrowser("ari@example.com"))))
+    auth = provider(base, FormBrowser("ari@example.com"), path="/sse")
+    minted = asyncio.run(call_auth_over_sse(base, auth))
     me = httpx.get(
         f"{base}/api/whoami", headers={"Authorization": f"Bearer {minted['token']}"}
     ).json()

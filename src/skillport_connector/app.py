@@ -82,14 +82,21 @@ class ConnectorApp:
 def create_app(
     settings: Settings, *, store: Store | None = None, mcp_auth: bool = True
 ) -> ConnectorApp:
-    """The whole connector. ``mcp_auth=False`` serves MCP without sign-in, as the dev user:
-    for the MCP conformance suite only, and refused off loopback."""
-    if not mcp_auth and not settings.loopback:
-        raise ConfigError("MCP without authentication is only possible on a loopback address")
+    """The whole connector. ``mcp_auth=False`` (``serve --no-auth``) serves MCP without
+    sign-in, as the dev user: for local MCP clients and the conformance suite, refused
+    unless the server and its public URL are loopback."""
+    if not mcp_auth and not settings.local_only:
+        raise ConfigError(
+            f"--no-auth (MCP without sign-in) is refused: {settings.base_url} is not a loopback "
+            "address. Without sign-in, anyone who reaches the server acts as "
+            f"{settings.dev_user}; it is for local MCP clients on 127.0.0.1 only."
+        )
     install_log_redaction()
     store = store or open_store(settings)
     base = settings.base_url
-    oauth = OAuthServer(store, resource=f"{base}{MCP_PATH}", issuer=base)
+    oauth = OAuthServer(
+        store, resource=f"{base}{MCP_PATH}", issuer=base, also_resources=(f"{base}{SSE_PATH}",)
+    )
     services = build_services(settings, open_source(settings), store, oauth)
     api = build_api()
     spec = api.openapi(title="Skillport Connector", version=__version__, description=DESCRIPTION)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -116,13 +118,43 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class _NoSessionChatter(logging.Filter):
+    """Drops the MCP SDK's "Terminating session: None", logged for every stateless request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Terminating session")
+
+
 def configure_logging() -> None:
+    """One format for every line: ours, uvicorn's, fastmcp's (its rich handler removed) and
+    the MCP SDK's all go through the root handler."""
     handler = logging.StreamHandler()
     if os.environ.get("SKILLPORT_LOG_FORMAT", "").lower() == "json":
         handler.setFormatter(JsonLogFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    fastmcp = logging.getLogger("fastmcp")
+    for own in fastmcp.handlers[:]:
+        fastmcp.removeHandler(own)
+    fastmcp.propagate = True
+    logging.getLogger("mcp.server.streamable_http").addFilter(_NoSessionChatter())
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Someone already listens on ``host:port`` (checked before anything is printed)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        return False  # uvicorn reports an unknown host itself
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -131,8 +163,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app
 
     settings = _settings(args)
+    no_auth = bool(getattr(args, "no_auth", False))
+    workers = int(args.workers or 1)
+    if no_auth and workers > 1:
+        raise ConfigError("--no-auth runs a single worker; leave out --workers")
+    if port_in_use(settings.host, settings.port):
+        raise ConfigError(
+            f"port {settings.port} on {settings.host} is already in use (another connector?); "
+            "pick another with --port N or SKILLPORT_PORT=N"
+        )
     configure_logging()
-    app = create_app(settings)
+    app = create_app(settings, mcp_auth=not no_auth)
     services = app.state.services
     catalog = services.source.catalog
     print(
@@ -150,6 +191,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"Try: curl -H 'Authorization: Bearer {token}' {settings.base_url}/api/skills",
             flush=True,
         )
+    if no_auth:
+        print(
+            f"MCP without sign-in (--no-auth, loopback only): {settings.base_url}/mcp and "
+            f"{settings.base_url}/sse act as {settings.dev_user}",
+            flush=True,
+        )
     # proxy_headers off: X-Forwarded-For is read only from SKILLPORT_TRUSTED_PROXIES, by the
     # one client-address rule (clientip.py), never rewritten into the peer by uvicorn.
     common = {
@@ -159,7 +206,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "log_config": None,
         "proxy_headers": False,
     }
-    workers = int(args.workers or 1)
     if workers > 1:
         # Each worker builds its own app from the environment: pass the flags on that way.
         for flag, name in (
@@ -198,7 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
             plain = f"{setting.help} (default: {setting.default})".replace("`", "")
             plain = plain.replace("%", "%%")
             env = f"; {setting.env}" if setting.env else ""
-            serve.add_argument(setting.flag, dest=_dest(setting.flag), help=plain + env)
+            action = "store_true" if setting.switch else "store"
+            serve.add_argument(
+                setting.flag, dest=_dest(setting.flag), action=action, help=plain + env
+            )
     serve.set_defaults(func=cmd_serve)
 
     validate = sub.add_parser(

@@ -23,12 +23,32 @@ def is_loopback_host(host: str | None) -> bool:
 
 
 def is_loopback_url(url: str | None) -> bool:
-    """True when ``url`` is an http(s) URL whose host is loopback."""
+    """True when ``url`` is an http(s) URL whose host is loopback.
+
+    The authority is read strictly: no user-info, an optional numeric port, and an IPv6
+    literal only as the whole host (``urlsplit`` alone reads ``[::1].evil.com`` as ``::1``).
+    """
     if not url:
         return False
     try:
         parts = urlsplit(url)
-        host = parts.hostname
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and is_loopback_host(host)
+    if parts.scheme not in ("http", "https") or "@" in parts.netloc:
+        return False
+    return is_loopback_host(_authority_host(parts.netloc))
+
+
+def _authority_host(netloc: str) -> str | None:
+    """The host of ``host[:port]`` or ``[v6][:port]``, or None when the form is off."""
+    if netloc.startswith("["):
+        end = netloc.find("]")
+        if end < 0:
+            return None
+        host, rest = netloc[: end + 1], netloc[end + 1 :]
+    else:
+        host, _, port = netloc.partition(":")
+        rest = f":{port}" if port or netloc.endswith(":") else ""
+    if rest and not (rest.startswith(":") and rest[1:].isdigit()):
+        return None
+    return host

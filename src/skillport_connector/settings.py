@@ -93,6 +93,12 @@ class Settings:
         return is_loopback_host(self.host)
 
     @property
+    def local_only(self) -> bool:
+        """Nobody but this machine can reach the server: it listens on loopback and its
+        public URL is loopback (no reverse proxy publishes it)."""
+        return self.loopback and is_loopback_url(self.base_url)
+
+    @property
     def dev_sign_in(self) -> bool:
         """The "any e-mail" sign-in: only without an identity provider, and only when the
         public URL itself is loopback (never behind a proxy that makes it public)."""

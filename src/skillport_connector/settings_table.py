@@ -75,6 +75,8 @@ class Setting:
     flag: str | None = None
     #: An empty value is a value (``SKILLPORT_AUDIT_LOG=`` switches the log off).
     empty_is_value: bool = False
+    #: A flag that takes no value (``--no-auth``).
+    switch: bool = False
 
 
 S = Setting
@@ -251,6 +253,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     S(None, "SKILLPORT_LOG_FORMAT", "text", "`json` for one JSON object per log line"),
     S(None, None, "`1`", "worker processes (each reads the same settings)", _int, flag="--workers"),
+    S(
+        None,
+        None,
+        "off",
+        "MCP without sign-in, acting as `SKILLPORT_DEV_USER`, for local MCP clients and the "
+        "conformance suite; refused unless the host and the public URL are loopback",
+        flag="--no-auth",
+        switch=True,
+    ),
     S("host", "SKILLPORT_HOST", "`127.0.0.1`", "address to listen on", flag="--host"),
     S("port", "SKILLPORT_PORT", "`8787`", "port", _int, flag="--port"),
     S(

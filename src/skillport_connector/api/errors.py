@@ -15,6 +15,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 
 from ..errors import Kind, SkillportError
 from ..redaction import redact_path
@@ -81,17 +82,38 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     return domain_error_response(exc)
 
 
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts on this path (Starlette's own 405 names only the
+    first route's, though several routes may share a path)."""
+    router = request.scope.get("router")
+    methods: set[str] = set()
+    for route in getattr(router, "routes", ()):
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    order = {m: i for i, m in enumerate(_METHOD_ORDER)}
+    return sorted(methods, key=lambda m: (order.get(m, len(order)), m))
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     path = redact_path(request.url.path)[:200]
+    headers = dict(exc.headers or {})
     if status == 404:
         message = f"There is no {path}. GET /openapi.json lists every route."
     elif status == 405:
-        message = f"{request.method} is not allowed on {path}."
+        allowed = allowed_methods(request) or [
+            h.strip() for h in headers.get("Allow", "").split(",")
+        ]
+        headers["Allow"] = ", ".join(allowed)
+        message = f"{request.method} is not allowed on {path}; it accepts {', '.join(allowed)}."
     else:
         message = str(exc.detail)
-    return error_response(status, WIRE_CODES.get(status, "error"), message, exc.headers)
+    return error_response(status, WIRE_CODES.get(status, "error"), message, headers or None)
 
 
 async def _store_down(request: Request, exc: Exception) -> Response:

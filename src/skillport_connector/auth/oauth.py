@@ -11,7 +11,8 @@ answers every step and a revocation is seen by all of them at once. Rules enforc
 * refresh rotation: each refresh token works once; presenting a spent one revokes the
   whole grant (every token descended from the same authorization);
 * revocation (RFC 7009) takes effect immediately, because validation reads the store;
-* tokens are bound to the resource they were issued for (RFC 8707).
+* tokens are bound to the connector they were issued for (RFC 8707): each MCP transport
+  is a resource of its own (``/mcp``, ``/sse``), and a token for one works on all of them.
 
 HTTP lives elsewhere (:mod:`.handlers`); this class takes and returns typed records.
 """
@@ -71,12 +72,26 @@ def _bounded(value: str | None, limit: int = 200) -> str:
 
 class OAuthServer:
     def __init__(
-        self, store: Store, *, resource: str, issuer: str, clock: Clock = system_clock
+        self,
+        store: Store,
+        *,
+        resource: str,
+        issuer: str,
+        clock: Clock = system_clock,
+        also_resources: tuple[str, ...] = (),
     ) -> None:
         self.store = store
+        #: The default resource (a request naming none gets it); ``resources`` are all of
+        #: this connector's, one per MCP transport.
         self.resource = resource
+        self.resources = (resource, *also_resources)
         self.issuer = issuer
         self.clock = clock
+
+    def resource_named(self, resource: str | None) -> str | None:
+        """Which of this connector's resources ``resource`` names (a trailing slash aside)."""
+        wanted = (resource or "").rstrip("/")
+        return next((r for r in self.resources if r.rstrip("/") == wanted), None)
 
     # -- clients --------------------------------------------------------------------------
 
@@ -151,9 +166,10 @@ class OAuthServer:
         challenge = params.get("code_challenge") or ""
         if params.get("code_challenge_method") != "S256" or not pkce.valid_length(challenge):
             raise back("invalid_request", "PKCE with code_challenge_method=S256 is required")
-        resource = params.get("resource") or self.resource
-        if resource.rstrip("/") != self.resource.rstrip("/"):
-            raise back("invalid_target", f"this server issues tokens only for {self.resource}")
+        resource = self.resource_named(params.get("resource") or self.resource)
+        if resource is None:
+            served = " or ".join(self.resources)
+            raise back("invalid_target", f"this server issues tokens only for {served}")
         scope = params.get("scope") or " ".join(SCOPES)
         if not set(scope.split()) <= set(SCOPES):
             raise back("invalid_scope", f"supported scopes: {' '.join(SCOPES)}")
@@ -162,7 +178,7 @@ class OAuthServer:
             redirect_uri=redirect_uri,
             state=state,
             code_challenge=challenge,
-            resource=self.resource,
+            resource=resource,
             scope=scope,
             browser=secrets.token_urlsafe(16),
         )
@@ -287,12 +303,15 @@ class OAuthServer:
                 self.revoke_family(grant.family)
 
     def validate(self, token: str, resource: str | None = None) -> AccessGrant | None:
-        """The grant behind a bearer token, or None (unknown, expired, revoked, wrong audience)."""
+        """The grant behind a bearer token, or None (unknown, expired, revoked, wrong audience).
+        A token issued for any of this connector's resources is good for all of them."""
         if not token.startswith("spat_") or len(token) > 200:
             return None
         grant = parse(Grant, self.store.get(keys.hashed(keys.OAUTH_ACCESS, token)))
         if grant is None or not self._family_alive(grant.family):
             return None
-        if resource is not None and grant.resource.rstrip("/") != resource.rstrip("/"):
+        if self.resource_named(grant.resource) is None:
+            return None
+        if resource is not None and self.resource_named(resource) is None:
             return None
         return AccessGrant(grant.user, grant.client_id, grant.resource, grant.scope)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
-from ..loopback import is_loopback_host
+from ..loopback import is_loopback_url
 
 MAX_REDIRECT_URI_LENGTH = 1024
 
@@ -26,7 +26,7 @@ def check_redirect_uri(uri: object) -> str | None:
         return f"redirect URI {uri!r} must not have a fragment"
     if parts.scheme == "https" and host:
         return None
-    if parts.scheme == "http" and is_loopback_host(host):
+    if parts.scheme == "http" and is_loopback_url(uri):
         return None
     return f"redirect URI {uri!r} must use https (http is allowed only on loopback)"
 
@@ -43,7 +43,8 @@ def redirect_matches(registered: str, given: str) -> bool:
         return False
     return (
         a.scheme == b.scheme == "http"
-        and is_loopback_host(a_host)
+        and is_loopback_url(registered)
+        and is_loopback_url(given)
         and a_host == b_host
         and a.path == b.path
         and a.query == b.query

@@ -47,6 +47,7 @@ def oauth_routes(
         return Guarded(handle, json_errors, limiter, ip_limit, addresses).handle
 
     resource = ProtectedResourceMetadataHandler(server.resource, base_url).handle
+    per_path = [(p, _resource_metadata(server, base_url, p)) for p in resource_paths]
     register = RegistrationHandler(server, limiter, register_limit).handle
     authorize = AuthorizationHandler(server, upstream, dev, base_url.startswith("https://"))
     routes = [
@@ -70,5 +71,14 @@ def oauth_routes(
         Route("/token", guarded(TokenHandler(server).handle, True), methods=["POST"]),
         Route("/revoke", guarded(RevocationHandler(server).handle, True), methods=["POST"]),
     ]
-    routes += [Route(PROTECTED_RESOURCE + p, resource, methods=["GET"]) for p in resource_paths]
+    routes += [Route(PROTECTED_RESOURCE + p, handle, methods=["GET"]) for p, handle in per_path]
     return routes
+
+
+def _resource_metadata(server: OAuthServer, base_url: str, path: str) -> Endpoint:
+    """RFC 9728 metadata of the resource at ``path``: each transport names its own URL (a
+    client checks that the metadata it finds names the URL it was given)."""
+    url = server.resource_named(f"{base_url}{path}")
+    if url is None:
+        raise ValueError(f"{base_url}{path} is not one of the OAuth server's resources")
+    return ProtectedResourceMetadataHandler(url, base_url).handle

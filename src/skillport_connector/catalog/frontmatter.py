@@ -9,6 +9,7 @@ Problems are returned as :class:`Problem` values with a line number, never raise
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,24 +80,43 @@ def parse_skill_md(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> SkillDocument
     head = text[: closing.start()] if closing else text
     lines = head.split("\n")
     if not lines or lines[0].rstrip() != "---":
-        problems.append(
-            Problem(
-                "error",
-                1,
-                "SKILL.md has no YAML front matter: start the file with a '---' line, "
-                "then 'name:' and 'description:', then a closing '---'",
-            )
-        )
+        problems.append(Problem("error", 1, _NO_FRONT_MATTER))
         return SkillDocument({}, text, tuple(problems))
     if closing is None:
         problems.append(Problem("error", 1, "front matter is not closed: add a '---' line"))
         return SkillDocument({}, text, tuple(problems))
     # lines = ["---", yaml lines..., ""]: the closing fence is file line len(lines).
     end = len(lines) - 1
-    yaml_text = "\n".join(lines[1:end])
     rest = text[closing.start() :]
     body = rest.split("\n", 1)[1].lstrip("\n") if "\n" in rest else ""
-    fast = simple_yaml(lines[1:end])
+    data = _front_matter(lines[1:end], end, limits, problems)
+    if data is None:
+        return SkillDocument({}, body, tuple(problems))
+    found = _spec_problems(data)
+    if found:
+        # Line numbers are worked out only when there is something to point at.
+        key_lines = _key_lines(lines[1:end])
+        found = [
+            Problem(p.level, key_lines.get(p.line, 2), p.message) if isinstance(p.line, str) else p
+            for p in found
+        ]
+    problems.extend(found)
+    return SkillDocument(data, body, tuple(problems))
+
+
+_NO_FRONT_MATTER = (
+    "SKILL.md has no YAML front matter: start the file with a '---' line, "
+    "then 'name:' and 'description:', then a closing '---'"
+)
+
+
+def _front_matter(
+    yaml_lines: list[str], end: int, limits: Limits, problems: list[Problem]
+) -> dict[str, Any] | None:
+    """The front matter as a mapping, or None with the reason added to ``problems``.
+    ``end`` is the file line of the closing fence."""
+    fast = simple_yaml(yaml_lines)
+    yaml_text = "\n".join(yaml_lines)
     try:
         if fast is not None:
             data: Any = fast
@@ -108,34 +128,28 @@ def parse_skill_md(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> SkillDocument
     except DataError as exc:
         line = max(2, min((exc.line or 1) + 1, end))
         problems.append(Problem("error", line, f"front matter {exc.message}"))
-        return SkillDocument({}, body, tuple(problems))
+        return None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        context = getattr(exc, "context_mark", None)
-        if context is not None and (mark is None or mark.line >= end - 1):
-            # Found only at the end (an unclosed bracket or quote): point where it opened.
-            mark = context
-        # Clamp to the last line of the YAML block: never the closing fence.
-        line = max(2, min(mark.line + 2, end)) if mark is not None else 2
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        problems.append(Problem("error", line, f"front matter is not valid YAML: {reason}"))
-        return SkillDocument({}, body, tuple(problems))
+        problems.append(_yaml_problem(exc, end))
+        return None
     if not isinstance(data, dict):
         problems.append(
             Problem("error", 2, "front matter must be a YAML mapping (key: value lines)")
         )
-        return SkillDocument({}, body, tuple(problems))
-    data = {str(k): v for k, v in data.items()}
-    found = _spec_problems(data)
-    if found:
-        # Line numbers are worked out only when there is something to point at.
-        key_lines = _key_lines(lines[1:end])
-        found = [
-            Problem(p.level, key_lines.get(p.line, 2), p.message) if isinstance(p.line, str) else p
-            for p in found
-        ]
-    problems.extend(found)
-    return SkillDocument(data, body, tuple(problems))
+        return None
+    return {str(k): v for k, v in data.items()}
+
+
+def _yaml_problem(exc: yaml.YAMLError, end: int) -> Problem:
+    mark = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context_mark", None)
+    if context is not None and (mark is None or mark.line >= end - 1):
+        # Found only at the end (an unclosed bracket or quote): point where it opened.
+        mark = context
+    # Clamp to the last line of the YAML block: never the closing fence.
+    line = max(2, min(mark.line + 2, end)) if mark is not None else 2
+    reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return Problem("error", line, f"front matter is not valid YAML: {reason}")
 
 
 # -- a fast path for the front matter nearly every skill has ---------------------------------
@@ -268,78 +282,64 @@ def _name_problem(name: object) -> str | None:
     )
 
 
+def _description_problem(desc: object) -> str | None:
+    if not isinstance(desc, str):
+        return "description must be a string"
+    if not desc.strip():
+        return "description is empty"
+    if len(desc) > DESCRIPTION_MAX:
+        return f"description is {len(desc)} characters long; the limit is {DESCRIPTION_MAX}"
+    return None
+
+
+def _compatibility_problem(comp: object) -> str | None:
+    if not isinstance(comp, str):
+        return "compatibility must be a string"
+    if len(comp) > COMPATIBILITY_MAX:
+        return f"compatibility is {len(comp)} characters long; the limit is {COMPATIBILITY_MAX}"
+    return None
+
+
+def _metadata_problem(meta: object) -> str | None:
+    if isinstance(meta, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in meta.items()
+    ):
+        return None
+    return "metadata must map strings to strings (quote numbers and booleans)"
+
+
+def _allowed_tools_problem(tools: object) -> str | None:
+    if isinstance(tools, str) or (
+        isinstance(tools, list) and all(isinstance(t, str) for t in tools)
+    ):
+        return None
+    return "allowed-tools must be a string or a list of strings"
+
+
+def _license_problem(value: object) -> str | None:
+    return None if isinstance(value, str) else "license should be a string"
+
+
+#: The Agent Skills checks, one per front-matter key: (key, required, level, check).
+_KEY_CHECKS: tuple[tuple[str, bool, Level, Callable[[object], str | None]], ...] = (
+    ("name", True, "error", _name_problem),
+    ("description", True, "error", _description_problem),
+    ("compatibility", False, "error", _compatibility_problem),
+    ("metadata", False, "error", _metadata_problem),
+    ("allowed-tools", False, "error", _allowed_tools_problem),
+    ("license", False, "warning", _license_problem),
+)
+
+
 def _spec_problems(data: dict[str, Any]) -> list[Any]:
     """Agent Skills checks. A problem's ``line`` is the key it concerns, resolved later."""
     problems: list[Any] = []
-
-    def at(key: str) -> Any:
-        return key
-
-    name = data.get("name")
-    if "name" not in data:
-        problems.append(Problem("error", 2, "front matter has no 'name'"))
-    else:
-        why = _name_problem(name)
+    for key, required, level, check in _KEY_CHECKS:
+        if key not in data:
+            if required:
+                problems.append(Problem("error", 2, f"front matter has no {key!r}"))
+            continue
+        why = check(data[key])
         if why:
-            problems.append(Problem("error", at("name"), why))
-
-    desc = data.get("description")
-    if "description" not in data:
-        problems.append(Problem("error", 2, "front matter has no 'description'"))
-    elif not isinstance(desc, str):
-        problems.append(Problem("error", at("description"), "description must be a string"))
-    elif not desc.strip():
-        problems.append(Problem("error", at("description"), "description is empty"))
-    elif len(desc) > DESCRIPTION_MAX:
-        problems.append(
-            Problem(
-                "error",
-                at("description"),
-                f"description is {len(desc)} characters long; the limit is {DESCRIPTION_MAX}",
-            )
-        )
-
-    if "compatibility" in data:
-        comp = data["compatibility"]
-        if not isinstance(comp, str):
-            problems.append(Problem("error", at("compatibility"), "compatibility must be a string"))
-        elif len(comp) > COMPATIBILITY_MAX:
-            problems.append(
-                Problem(
-                    "error",
-                    at("compatibility"),
-                    f"compatibility is {len(comp)} characters long; "
-                    f"the limit is {COMPATIBILITY_MAX}",
-                )
-            )
-
-    if "metadata" in data:
-        meta = data["metadata"]
-        if not isinstance(meta, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in meta.items()
-        ):
-            problems.append(
-                Problem(
-                    "error",
-                    at("metadata"),
-                    "metadata must map strings to strings (quote numbers and booleans)",
-                )
-            )
-
-    if "allowed-tools" in data:
-        tools = data["allowed-tools"]
-        ok = isinstance(tools, str) or (
-            isinstance(tools, list) and all(isinstance(t, str) for t in tools)
-        )
-        if not ok:
-            problems.append(
-                Problem(
-                    "error",
-                    at("allowed-tools"),
-                    "allowed-tools must be a string or a list of strings",
-                )
-            )
-
-    if "license" in data and not isinstance(data["license"], str):
-        problems.append(Problem("warning", at("license"), "license should be a string"))
+            problems.append(Problem(level, key, why))
     return problems

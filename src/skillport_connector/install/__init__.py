@@ -25,6 +25,11 @@ from ..errors import TooLarge
 DEFAULT_MAX_PACKAGE_BYTES = 30 * 1024 * 1024
 PLUGIN_JSON_PATH = ".claude-plugin/plugin.json"
 _SNIFF = 8192
+#: What an installed copy keeps of its group's plugin.json: the metadata, not the component
+#: paths (commands, hooks, skills, …), which name files the skill folder does not have.
+MANIFEST_METADATA = (
+    "name", "version", "description", "author", "homepage", "repository", "license", "keywords",
+)  # fmt: skip
 
 
 class PackageTooLarge(TooLarge):
@@ -61,13 +66,22 @@ class PackedFile:
     data: bytes
 
 
-def plugin_manifest(skill: Skill) -> dict[str, Any]:
-    """The ``plugin.json`` an installed copy carries, so it knows its version."""
+def plugin_manifest(catalog: Catalog, skill: Skill) -> dict[str, Any]:
+    """The ``plugin.json`` an installed copy carries: its group's own manifest's metadata
+    (author, license, keywords… kept, as the original connector did) at the version served; for a
+    group without a plugin.json, its name, version, description and author."""
+    plugin = catalog.plugin(skill.plugin)
+    if plugin is not None and plugin.manifest:
+        kept = {k: v for k, v in plugin.manifest.items() if k in MANIFEST_METADATA}
+        return {**kept, "version": skill.version}
+    description = plugin.description if plugin is not None else None
     manifest: dict[str, Any] = {
-        "name": skill.name,
+        "name": skill.plugin,
         "version": skill.version,
-        "description": skill.description,
+        "description": description or skill.description,
     }
+    if skill.author is not None:
+        manifest["author"] = skill.author
     return manifest
 
 
@@ -81,7 +95,7 @@ def skill_files(
     files = [
         PackedFile(f.path, catalog.tree.read_bytes(skill.file_path(f.path))) for f in skill.files
     ]
-    manifest = json.dumps(plugin_manifest(skill), indent=2, ensure_ascii=False) + "\n"
+    manifest = json.dumps(plugin_manifest(catalog, skill), indent=2, ensure_ascii=False) + "\n"
     files.append(PackedFile(PLUGIN_JSON_PATH, manifest.encode()))
     return files
 

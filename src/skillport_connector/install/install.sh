@@ -5,21 +5,31 @@
 #   curl -sf __SKILLPORT_BASE_URL__/install.sh | bash -s -- <install_token> --skill
 #   curl -sf __SKILLPORT_BASE_URL__/edit.sh | bash -s -- <edit_token>
 #
+# The token may instead come from the environment, so it never shows in `ps` (other users of
+# the machine can read every process's arguments, not its environment):
+#
+#   curl -sf __SKILLPORT_BASE_URL__/install.sh | SKILLPORT_TOKEN=<install_token> bash -s -- --skill
+#
+# or, with a saved script, from standard input: `bash install.sh --token-stdin --skill < file`.
+#
 # --package  writes /tmp/<name>.skill (for Claude.ai and Claude Desktop: "Copy to your skills")
 #            and prints SKILL_FILE=<path> as its last line.
 # --skill    installs into ~/.claude/skills/<name>/ (for Claude Code), replacing an older copy.
-# --edit     (edit.sh's default) writes the skill's files to /tmp/skillport-edit/<name>/ for
-#            an editor to change, and prints SKILL_DIR=<path> and the file list.
+# --edit     (edit.sh's default) writes the skill's files to a new private folder
+#            (mktemp -d, mode 0700: /tmp/skillport-edit.XXXXXX/<name>/) for an editor to
+#            change, and prints SKILL_DIR=<path> and the file list.
 #
 # Needs only bash, curl and python3. Whatever the server sends, nothing is written outside
 # the target folder or package file: paths are checked and files are created fresh.
-# Environment: SKILLPORT_SKILLS_DIR (default ~/.claude/skills), SKILLPORT_PACKAGE_DIR (default
-# /tmp), SKILLPORT_EDIT_DIR (default /tmp/skillport-edit).
+# Environment: SKILLPORT_TOKEN (the token), SKILLPORT_SKILLS_DIR (default ~/.claude/skills),
+# SKILLPORT_PACKAGE_DIR (default /tmp), SKILLPORT_EDIT_DIR (default: a new private folder),
+# SKILLPORT_RETRY_DELAYS (seconds between attempts on 5xx, default "1 2 4 8").
 set -euo pipefail
 
 BASE_URL="${SKILLPORT_URL:-__SKILLPORT_BASE_URL__}"
-TOKEN=""
+TOKEN="${SKILLPORT_TOKEN:-}"
 MODE="__SKILLPORT_MODE__"
+RETRY_DELAYS="${SKILLPORT_RETRY_DELAYS:-1 2 4 8}"
 
 die() { echo "skillport: $*" >&2; exit 1; }
 
@@ -28,12 +38,20 @@ for arg in "$@"; do
     --package) MODE="package" ;;
     --skill) MODE="skill" ;;
     --edit) MODE="edit" ;;
-    -h|--help) echo "usage: install.sh <sk_install_token> [--package|--skill] | edit.sh <sk_edit_token>"; exit 0 ;;
+    --token-stdin) IFS= read -r TOKEN || [ -n "$TOKEN" ] || die "no token on standard input" ;;
+    -h|--help) echo "usage: install.sh <sk_install_token> [--package|--skill] | edit.sh <sk_edit_token> (or SKILLPORT_TOKEN=<token>, or --token-stdin)"; exit 0 ;;
     sk_install_*|sk_edit_*) TOKEN="$arg" ;;
-    *) die "unknown argument '$arg' (expected a token, --package, --skill or --edit)" ;;
+    *) die "unknown argument '$arg' (expected a token, --package, --skill, --edit or --token-stdin)" ;;
   esac
 done
 [ -n "$TOKEN" ] || die "missing install token: ask Claude (or GET /api/skills/<name>/install) for a new one"
+# Tokens are URL-safe base64 after their prefix; anything else never reaches the URL.
+[[ "$TOKEN" =~ ^sk_(install|edit)_[A-Za-z0-9_-]{1,200}$ ]] || die "that is not a Skillport token"
+read -r -a DELAYS <<< "$RETRY_DELAYS"
+for delay in "${DELAYS[@]}"; do
+  [[ "$delay" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "SKILLPORT_RETRY_DELAYS must be numbers of seconds, not '$delay'"
+done
+ATTEMPTS=$(( ${#DELAYS[@]} + 1 ))
 command -v curl >/dev/null || die "curl is required"
 command -v python3 >/dev/null || die "python3 is required"
 
@@ -45,19 +63,21 @@ trap 'rm -rf "$WORK"' EXIT
 PAYLOAD="$WORK/payload.json"
 
 attempt=1
-delay=1
 while :; do
-  status="$(curl -sS -o "$PAYLOAD" -w '%{http_code}' "$BASE_URL/$ENDPOINT/$TOKEN" 2>"$WORK/curl.err" || true)"
+  # The URL holds the token: give it to curl on standard input, not as an argument (`ps`).
+  status="$(printf 'url = "%s"\n' "$BASE_URL/$ENDPOINT/$TOKEN" \
+    | curl -sS -K - -o "$PAYLOAD" -w '%{http_code}' 2>"$WORK/curl.err" || true)"
   case "$status" in
     200) break ;;
     404) die "this link is unknown or has expired (links last 15 minutes); ask for a new one" ;;
     410) die "this link was already used (each link works once); ask for a new one" ;;
     5??|000|"")
-      if [ "$attempt" -ge 5 ]; then
+      if [ "$attempt" -ge "$ATTEMPTS" ]; then
         die "the server did not answer properly after $attempt attempts (last status ${status:-none}: $(cat "$WORK/curl.err" 2>/dev/null))"
       fi
-      echo "skillport: server answered ${status:-nothing}; retrying in ${delay}s ($attempt/5)" >&2
-      sleep "$delay"; attempt=$((attempt + 1)); delay=$((delay * 2)) ;;
+      delay="${DELAYS[$((attempt - 1))]}"
+      echo "skillport: server answered ${status:-nothing}; retrying in ${delay}s ($attempt/$ATTEMPTS)" >&2
+      sleep "$delay"; attempt=$((attempt + 1)) ;;
     *) die "unexpected answer $status from $BASE_URL: $(head -c 300 "$PAYLOAD" 2>/dev/null)" ;;
   esac
 done
@@ -66,7 +86,9 @@ python3 - "$PAYLOAD" "$MODE" "$WORK" <<'PY'
 import base64, json, os, re, shutil, sys, tempfile, zipfile
 
 payload_path, mode, work = sys.argv[1:4]
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+# The skill-name rule (skillport_connector/names.py, SKILL_NAME_BASH), matched in full:
+# with re.match, "$" would also accept a trailing newline ("evil\n").
+NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_FILES, MAX_BYTES = 5000, 200 * 1024 * 1024
 
 def die(msg):
@@ -80,7 +102,7 @@ try:
     name, version, files = skill["name"], str(skill.get("version", "")), payload["files"]
 except (ValueError, KeyError, TypeError):
     die("the server sent something that is not an install payload")
-if not isinstance(name, str) or not NAME.match(name) or name in (".", ".."):
+if not isinstance(name, str) or len(name) > 64 or not NAME.fullmatch(name):
     die("refusing unsafe skill name %r" % (name,))
 if not isinstance(files, list) or len(files) > MAX_FILES:
     die("refusing a payload with a bad file list")
@@ -151,8 +173,14 @@ def replace_dir(parent, dest):
             os.unlink(old)
 
 if mode == "edit":
-    edit_dir = os.environ.get("SKILLPORT_EDIT_DIR", "/tmp/skillport-edit")
-    os.makedirs(edit_dir, exist_ok=True)
+    # A fresh folder only this user can enter (mkdtemp: mode 0700, a random name): a fixed
+    # /tmp/skillport-edit could be created first by another local user, who would then own
+    # the working copy. SKILLPORT_EDIT_DIR is the user's own choice and is used as given.
+    edit_dir = os.environ.get("SKILLPORT_EDIT_DIR")
+    if edit_dir:
+        os.makedirs(edit_dir, mode=0o700, exist_ok=True)
+    else:
+        edit_dir = tempfile.mkdtemp(prefix="skillport-edit.", dir=os.environ.get("TMPDIR") or "/tmp")
     dest = os.path.join(edit_dir, name)
     replace_dir(edit_dir, dest)
     print("Editing %s %s: %d files in %s" % (name, version, len(written), dest))

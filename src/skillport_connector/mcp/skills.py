@@ -1,7 +1,9 @@
 """Native skill access over MCP: the ``io.modelcontextprotocol/skills`` extension.
 
 Each file of a skill the caller may read is a ``skill://<name>/<path>`` resource, read with
-``resources/read``; ``skills/list`` and ``skills/get`` return entries with the verbatim
+``resources/read``: ``resources/list`` lists each readable skill's SKILL.md, and the
+resource template ``skill://{name}/{+path}`` (``resources/templates/list``) stands for every
+other file; ``skills/list`` and ``skills/get`` return entries with the verbatim
 front matter and every file's SHA-256 digest and size, so a host can verify what it loads.
 Access is decided per call by the same policy as the REST API.
 """
@@ -13,9 +15,10 @@ import mimetypes
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import unquote
 
 from anyio import to_thread
-from fastmcp.resources import Resource
+from fastmcp.resources import Resource, ResourceTemplate
 from fastmcp.server.extensions import MethodBinding, ServerExtension
 from fastmcp.server.providers.base import Provider
 from mcp_types import PaginatedRequestParams, RequestParams
@@ -69,6 +72,34 @@ class SkillFileResource(Resource):
         return await self._reader(self.skill, self.path)  # type: ignore[no-any-return]
 
 
+#: RFC 6570 reserved expansion: ``path`` keeps its slashes (``assets/logo.png``).
+TEMPLATE_URI = "skill://{name}/{+path}"
+
+
+class SkillFileTemplate(ResourceTemplate):
+    """``skill://{name}/{+path}``: any file of a skill the caller may read. Reads are answered
+    by :meth:`SkillsProvider._get_resource`; a URI that reaches the template names no file
+    the caller may read."""
+
+    async def create_resource(self, uri: str, params: dict[str, Any]) -> Resource:
+        raise rpc_error(NotFound(f"Resource not found: {uri[:300]}"))
+
+
+def file_template() -> SkillFileTemplate:
+    return SkillFileTemplate(
+        uri_template=TEMPLATE_URI,
+        name="skill-file",
+        description="A file of a skill: skill://<skill name>/<path in the skill folder>, "
+        "e.g. skill://csv-profiler/scripts/profile_csv.py. skills/get lists every file.",
+        mime_type="application/octet-stream",
+        parameters={
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "path": {"type": "string"}},
+            "required": ["name", "path"],
+        },
+    )
+
+
 Viewer = Callable[[], View]
 
 
@@ -113,8 +144,8 @@ def servable(skill: Skill) -> bool:
 
 
 class SkillsProvider(Provider):
-    """``skill://`` resources: the SKILL.md of every readable skill is listed; every file of
-    it can be read."""
+    """``skill://`` resources: the SKILL.md of every readable skill is listed, the template
+    stands for the other files; every file of it can be read."""
 
     def __init__(self, view: Viewer) -> None:
         super().__init__()
@@ -154,14 +185,21 @@ class SkillsProvider(Provider):
             return []
         return [self._resource(s, "SKILL.md") for s in view.skills() if servable(s)]
 
+    async def _list_resource_templates(self) -> Sequence[ResourceTemplate]:
+        return [file_template()]
+
     async def _get_resource(self, uri: str, version: Any = None) -> Resource | None:
         parsed = parse_uri(uri)
         if parsed is None:
             return None
         skill = _readable(self.view(), parsed[0])
-        if skill is None or parsed[1] not in {f.path for f in skill.files}:
+        if skill is None:
             return None
-        return self._resource(skill, parsed[1])
+        files = {f.path for f in skill.files}
+        path = parsed[1] if parsed[1] in files else unquote(parsed[1])  # a client may encode /
+        if path not in files:
+            return None
+        return self._resource(skill, path)
 
 
 class GetSkillParams(RequestParams):

@@ -1,0 +1,93 @@
+"""`skillport-connector serve` as a newcomer meets it: a busy port fails before anything is
+printed, every log line has one format, and a 405 names every method its path accepts."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+from pathlib import Path
+
+import httpx
+from serving import CLI, client_for, free_port, wait_healthy
+
+from skillport_connector.app import create_app
+from skillport_connector.settings import Settings
+
+TEXT_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR) \S+: ")
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "log-test", "version": "1"},
+    },
+}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
+
+
+def test_a_busy_port_fails_before_printing_a_token(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = subprocess.run(
+            [*CLI, "serve", "--port", str(port), "--data-dir", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert run.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in run.stderr
+    assert "--port" in run.stderr  # how to pick another
+    assert run.stdout == ""  # no token, no "Try:" line for the other server
+
+
+def serve_and_log(tmp_path: Path, env: dict[str, str]) -> str:
+    """Start `serve --no-auth`, make MCP and REST requests, stop it; returns its log."""
+    port = free_port()
+    log = tmp_path / "stderr.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [*CLI, "serve", "--no-auth", "--port", str(port), "--data-dir", str(tmp_path / "d")],
+            env={**os.environ, "SKILLPORT_AUDIT_LOG": "", **env},
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_healthy(base, proc)
+            for _ in range(3):
+                r = httpx.post(f"{base}/mcp", json=INITIALIZE, headers=MCP_HEADERS)
+                assert r.status_code == 200, r.text
+            httpx.get(f"{base}/api/nothing-here")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    return log.read_text()
+
+
+def test_the_log_has_one_text_format_and_no_per_request_session_line(tmp_path: Path):
+    lines = serve_and_log(tmp_path, {}).splitlines()
+    assert lines and all(TEXT_LINE.match(line) for line in lines), lines
+    assert not any("Terminating session" in line for line in lines)
+
+
+def test_the_json_log_is_json_on_every_line(tmp_path: Path):
+    lines = serve_and_log(tmp_path, {"SKILLPORT_LOG_FORMAT": "json"}).splitlines()
+    records = [json.loads(line) for line in lines]
+    assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    assert not any("Terminating session" in r["message"] for r in records)
+
+
+def test_a_405_lists_every_method_of_the_path(tmp_path: Path):
+    client = client_for(create_app(Settings(data_dir=tmp_path, audit_log="")))
+    r = client.put("/api/skills/csv-profiler")
+    assert r.status_code == 405 and r.json()["error"] == "method_not_allowed"
+    assert r.headers["allow"] == "GET, HEAD, POST, DELETE"  # read, save, delete
+    assert "GET, HEAD, POST, DELETE" in r.json()["message"]
+    assert client.get("/api/skills/csv-profiler/bump").headers["allow"] == "POST"
