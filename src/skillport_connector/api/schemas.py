@@ -33,6 +33,9 @@ class SkillList(BaseModel):
     surface_filter: str | None
     query: str | None = Field(None, description="Present when searching with q=")
     skills: list[SkillSummary]
+    next_cursor: str | None = Field(
+        None, description="Present when paging with limit=: the cursor of the next page"
+    )
 
 
 class SkillDetail(BaseModel):

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from ..catalog import FILTER_SURFACES
 from ..errors import InvalidRequest
 from ..services import parse_surface, skills
+from ..services.records import SkillSummary
 from . import schemas
 from .common import (
     authenticate,
@@ -21,6 +22,7 @@ from .common import (
 )
 from .conditional import etag_for, not_modified, validated, validators
 from .openapi import ApiRouter, query
+from .paging import MAX_LIMIT, Page, page_of
 
 router = ApiRouter()
 
@@ -39,6 +41,12 @@ router = ApiRouter()
         ),
         query("q", "Full-text search, best match first", {"type": "string", "maxLength": 500}),
         query("refresh", "Reload the marketplace first", {"type": "boolean", "default": False}),
+        query(
+            "limit",
+            "Page size (adds next_cursor; without it, the whole list)",
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        ),
+        query("cursor", "next_cursor of the previous page", {"type": "string", "maxLength": 40}),
     ],
 )
 async def list_skills(request: Request) -> Response:
@@ -48,6 +56,7 @@ async def list_skills(request: Request) -> Response:
     q = request.query_params.get("q")
     if q is not None and len(q) > skills.MAX_QUERY:
         raise InvalidRequest(f"q is longer than {skills.MAX_QUERY} characters.")
+    page = page_of(request)
     if query_flag(request, "refresh"):
         await run_in_threadpool(services.source.refresh)
     view = services.view(who)
@@ -55,13 +64,13 @@ async def list_skills(request: Request) -> Response:
     if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
     if q is not None and q.strip():
-        hits = [s.rest() for s in skills.search_skills(view, q, surface)]
-        return validated(
-            json_response(
-                {"count": len(hits), "surface_filter": surface, "query": q, "skills": hits}
-            ),
-            etag,
-        )
+        found = skills.search_skills(view, q, surface)
+        answer: dict[str, object] = {"count": len(found), "surface_filter": surface, "query": q}
+        return validated(json_response(paged(answer, found, page)), etag)
+    if page is not None:
+        listed = skills.list_skills(view, surface)
+        answer = {"count": len(listed), "surface_filter": surface}
+        return validated(json_response(paged(answer, listed, page)), etag)
 
     def render() -> bytes:
         listed = [s.rest() for s in skills.list_skills(view, surface)]
@@ -72,6 +81,14 @@ async def list_skills(request: Request) -> Response:
     key = ("listing", view.policy.view_key(who), surface)
     body = services.snapshots.memo(view.catalog, key, render)
     return Response(body, media_type="application/json", headers=validators(etag))
+
+
+def paged(answer: dict[str, object], found: list[SkillSummary], page: Page | None) -> object:
+    """``answer`` with its ``skills`` (one page of them and ``next_cursor`` when paged)."""
+    if page is None:
+        return {**answer, "skills": [s.rest() for s in found]}
+    shown, next_cursor = page.cut(found)
+    return {**answer, "skills": [s.rest() for s in shown], "next_cursor": next_cursor}
 
 
 @router.get(
