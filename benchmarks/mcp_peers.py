@@ -95,8 +95,9 @@ PEERS = [
     ),
     Peer(
         "gotalab", "python3.12", ["skillport-mcp"],
-        lambda v, m, f, p: [str(v / "bin/skillport-mcp"), "--transport", "http",
-                            "--host", "127.0.0.1", "--port", str(p)],
+        lambda v, m, f, p: [str(v / "bin/skillport-mcp"), "--http", "--host", "127.0.0.1",
+                            "--port", str(p), "--skills-dir", str(f),
+                            "--db-path", str(f.parent / "gotalab-db")],
         lambda s: ("tools/call", {"name": "search_skills", "arguments": {"query": ""}}),
         lambda s: ("tools/call", {"name": "load_skill", "arguments": {"skill_id": s["skill"]}}),
         env=lambda flat: {"SKILLPORT_SKILLS_DIR": str(flat)},
