@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean redis-server
+.PHONY: run test lint bench clean redis-server chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -39,8 +39,16 @@ tests/claude/node_modules/.installed: tests/claude/package.json tests/claude/pac
 redis-server:
 	@command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server; }
 
+tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's chromium for the browser tests (Playwright drives it; it downloads no browser).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
 test: $(VENV)/.test-installed tests/oidc/node_modules/.installed tests/conformance/node_modules/.installed \
-		tests/claude/node_modules/.installed redis-server
+		tests/claude/node_modules/.installed tests/browser/node_modules/.installed redis-server chromium
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest
@@ -51,6 +59,11 @@ lint: $(VENV)/.test-installed
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/catalog_bench.py
+	$(BIN)/python benchmarks/pages_bench.py
+
+# Screenshots of the web pages for the README (docs/screenshots/).
+screenshots: $(VENV)/.test-installed chromium
+	$(BIN)/python tests/browser/screenshots.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache

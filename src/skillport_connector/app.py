@@ -27,10 +27,13 @@ from .api.errors import EXCEPTION_HANDLERS
 from .api.operations import metrics, readyz
 from .api.routes import build_api
 from .auth import Identity
+from .auth.handlers.guard import Endpoint, Guarded
 from .auth.oauth import OAuthServer
 from .auth.upstream import Upstream
-from .auth.web import oauth_routes
+from .auth.web import oauth_routes, sign_in_starter
 from .hostguard import BrowserCORS, HostGuard, allowed_hosts
+from .marketplace.routes import GIT_ROUTES
+from .marketplace.service import ClaudeCodeMarketplace
 from .mcp.server import build_mcp
 from .metrics import MetricsMiddleware
 from .redaction import install_log_redaction
@@ -38,6 +41,7 @@ from .services import Services, build_services
 from .settings import ConfigError, Settings
 from .sources.factory import open_source
 from .store import Store, open_store
+from .web import build_web
 
 DESCRIPTION = (
     "Serves an organisation's Claude Skills marketplace. Authenticate with "
@@ -141,29 +145,41 @@ def create_app(
                 services.freshness.stop()
                 services.source.stop()
 
-    upstream = settings.upstream()
+    config = settings.upstream()
+    upstream = Upstream(config, f"{base}/callback") if config else None
+
+    def guard(endpoint: Endpoint) -> Endpoint:
+        return Guarded(
+            endpoint, False, services.limiter, settings.rate_limit_ip, settings.client_address()
+        ).handle
+
     rest = Starlette(
         routes=[
             *api.routes,
             Route("/openapi.json", openapi, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *GIT_ROUTES,
             *oauth_routes(
                 oauth,
                 base_url=base,
                 resource_paths=[MCP_PATH, SSE_PATH],
-                upstream=Upstream(upstream, f"{base}/callback") if upstream else None,
+                upstream=upstream,
                 dev_sign_in=settings.dev_sign_in,
                 limiter=services.limiter,
                 ip_limit=settings.rate_limit_ip,
                 register_limit=settings.rate_limit_register,
                 client_address=settings.client_address(),
             ),
+            *build_web(
+                services, sign_in_starter(oauth, base, upstream, settings.dev_sign_in), guard
+            ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     rest.state.services = services
+    rest.state.claude_code = ClaudeCodeMarketplace(services)
     rest.state.store = store
     dispatcher = Dispatcher(rest, [(MCP_PATH, mcp_http), (SSE_PATH, mcp_sse)])
     guarded = HostGuard(BrowserCORS(dispatcher), hosts)

@@ -1,4 +1,7 @@
-"""The audit log: one JSON line per user action, to standard output or a file."""
+"""The audit log: one JSON line per user action, to standard output or a file.
+
+The most recent lines of this process are also kept in memory (bounded) for the admin page.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,19 @@ import json
 import sys
 import threading
 import time
+from collections import deque
 from typing import IO, Any
 
 from .auth import Identity
+
+#: Audit lines kept in memory for the admin page (this process's most recent).
+RECENT = 200
 
 
 class AuditLog:
     def __init__(self, target: str = "-") -> None:
         self._lock = threading.Lock()
+        self._recent: deque[dict[str, Any]] = deque(maxlen=RECENT)
         self._stream: IO[str] | None
         if target == "":
             self._stream = None
@@ -33,8 +41,6 @@ class AuditLog:
         commit: str | None = None,
         **extra: Any,
     ) -> None:
-        if self._stream is None:
-            return
         line = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "user": who.id if who else None,
@@ -46,7 +52,16 @@ class AuditLog:
             "commit": commit,
             **extra,
         }
-        text = json.dumps(line, ensure_ascii=False, separators=(",", ":"))
         with self._lock:
+            self._recent.append(line)
+            if self._stream is None:
+                return
+            text = json.dumps(line, ensure_ascii=False, separators=(",", ":"))
             self._stream.write(text + "\n")
             self._stream.flush()
+
+    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest ``limit`` lines this process recorded, newest first."""
+        with self._lock:
+            lines = list(self._recent)
+        return lines[::-1][:limit]

@@ -1,4 +1,5 @@
-"""``skillport-connector`` command line: serve, validate, token."""
+"""``skillport-connector`` command line: serve, validate, token (for operators), init (for
+administrators), and the people's commands (:mod:`.people`): login, list, install, …"""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from . import __version__
 from .access import AccessPolicy
 from .auth import API_TOKEN_TTL, Identity, TokenService
 from .catalog import Catalog, load_catalog
+from .people.commands import add_people_commands
 from .settings import ConfigError, Settings
 from .settings_table import SETTINGS, help_text
 from .sources.git import SourceUnavailable
@@ -188,7 +190,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(
             f"Dev token for {who.id} (valid {API_TOKEN_TTL // 60} min; mint more with "
             f"`skillport-connector token --user EMAIL`):\n  {token}\n"
-            f"Try: curl -H 'Authorization: Bearer {token}' {settings.base_url}/api/skills",
+            f"Try: curl -H 'Authorization: Bearer {token}' {settings.base_url}/api/skills\n"
+            f"Catalog: {settings.base_url}/ (development sign-in: type {settings.dev_user})",
             flush=True,
         )
     if no_auth:
@@ -264,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--name", help="display name")
     token.add_argument("--data-dir", help="the server's data folder")
     token.set_defaults(func=cmd_token)
+    add_people_commands(sub)
     return parser
 
 
@@ -274,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, SourceUnavailable) as exc:
         print(f"skillport-connector: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `… | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 #: Token shapes of this server: API, install and edit tokens, OAuth access/refresh tokens.
-TOKEN = re.compile(r"\b(sk_api_|sk_install_|sk_edit_|spat_|sprt_)[A-Za-z0-9_\-]{4,}")
+TOKEN = re.compile(r"\b(sk_api_|sk_install_|sk_edit_|sk_cc_|spat_|sprt_)[A-Za-z0-9_\-]{4,}")
 #: Paths whose last segment is a token, whatever it looks like.
 _TOKEN_PATHS = re.compile(r"^(/api/(?:install|edit)/)[^/]+")
 REDACTED = "[redacted]"

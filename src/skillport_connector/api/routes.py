@@ -3,6 +3,7 @@ routers of each resource module, assembled in one table that also writes /openap
 
 from __future__ import annotations
 
+from ..marketplace import routes as claude_code
 from . import editing, install, operations, packages, skills, webhooks
 from .openapi import ApiRouter
 
@@ -16,4 +17,5 @@ def build_api() -> ApiRouter:
         editing.router,
         webhooks.router,
         operations.router,
+        claude_code.router,
     )

@@ -49,8 +49,11 @@ PENDING_TTL = 600
 SCOPES = ("skills",)
 #: How often a client's use is written back (each write extends its life).
 CLIENT_TOUCH_INTERVAL = 24 * 3600
+#: The client id of sign-ins started by the connector's own web pages (never registered:
+#: such a sign-in ends in a browser session, not in an authorization code).
+WEB_CLIENT_ID = "skillport-web"
 
-__all__ = ["SCOPES", "AccessGrant", "OAuthError", "OAuthServer", "RedirectError"]
+__all__ = ["SCOPES", "WEB_CLIENT_ID", "AccessGrant", "OAuthError", "OAuthServer", "RedirectError"]
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,24 @@ class OAuthServer:
         self.store.put(keys.OAUTH_PENDING + pending_id, pending.to_record(), ttl=PENDING_TTL)
         return client, pending_id
 
+    def start_web(self, next_path: str) -> str:
+        """A sign-in for the web pages; once signed in it goes back to ``next_path``."""
+        pending = PendingAuthorization(
+            client_id=WEB_CLIENT_ID, redirect_uri=next_path, state=None, code_challenge="",
+            resource="", scope="", browser=secrets.token_urlsafe(16),
+        )  # fmt: skip
+        pending_id = secrets.token_urlsafe(24)
+        self.store.put(keys.OAUTH_PENDING + pending_id, pending.to_record(), ttl=PENDING_TTL)
+        return pending_id
+
+    def finish_web(self, pending_id: str) -> PendingAuthorization | None:
+        """Spend a signed-in web sign-in (once); None when unknown, used or not a web one."""
+        data, first = self.store.claim(keys.OAUTH_PENDING + _bounded(pending_id, 100))
+        pending = parse(PendingAuthorization, data)
+        if pending is None or not first or pending.user is None:
+            return None
+        return pending if pending.client_id == WEB_CLIENT_ID else None
+
     def pending(self, pending_id: str | None) -> PendingAuthorization | None:
         pending_id = _bounded(pending_id, 100)
         if not pending_id:
@@ -205,7 +226,7 @@ class OAuthServer:
         """Consent given: a one-time code; returns the redirect URL with it."""
         data, first = self.store.claim(keys.OAUTH_PENDING + _bounded(pending_id, 100))
         pending = parse(PendingAuthorization, data)
-        if pending is None or not first or pending.user is None:
+        if pending is None or not first or pending.user is None or pending.device is not None:
             raise OAuthError(
                 "invalid_request", "this sign-in was already used or has expired; start again"
             )
@@ -218,6 +239,8 @@ class OAuthServer:
         pending = parse(PendingAuthorization, data)
         if pending is None:
             raise OAuthError("invalid_request", "this sign-in has expired")
+        if pending.device is not None:  # a device's sign-in: no redirect; the code expires
+            return "/device?done=denied"
         return with_query(
             pending.redirect_uri, error="access_denied",
             error_description="the user declined", state=pending.state,
@@ -257,11 +280,18 @@ class OAuthServer:
             )
         if not pkce.verify(verifier, request.code_challenge):
             raise OAuthError("invalid_grant", "PKCE verification failed (code_verifier)")
+        issued, family = self.issue_new_grant(client, request.user, request.resource, request.scope)
+        self.store.put(keys.hashed(keys.OAUTH_CODE_FAMILY, code), {"family": family}, ttl=CODE_TTL)
+        return issued
+
+    def issue_new_grant(
+        self, client: OAuthClient, user: Identity, resource: str, scope: str
+    ) -> tuple[TokenResponse, str]:
+        """Tokens of a new authorization (a new grant family), and that family's id."""
         family = secrets.token_urlsafe(16)
         self.store.put(keys.OAUTH_FAMILY + family, GrantFamily().to_record(), ttl=REFRESH_TTL)
-        self.store.put(keys.hashed(keys.OAUTH_CODE_FAMILY, code), {"family": family}, ttl=CODE_TTL)
-        grant = Grant(request.user, client.client_id, request.resource, request.scope, family)
-        return self._issue(client, grant)
+        grant = Grant(user, client.client_id, resource, scope, family)
+        return self._issue(client, grant), family
 
     def refresh(self, client: OAuthClient, refresh_token: str) -> TokenResponse:
         data, first = self.store.claim(keys.hashed(keys.OAUTH_REFRESH, refresh_token or ""))

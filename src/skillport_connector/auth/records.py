@@ -12,9 +12,12 @@ from typing import Any, Literal, TypeVar
 
 from .identity import Identity
 
-GrantType = Literal["authorization_code", "refresh_token"]
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+GrantType = Literal[
+    "authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"
+]
 AuthMethod = Literal["none", "client_secret_post", "client_secret_basic"]
-GRANT_TYPES: tuple[GrantType, ...] = ("authorization_code", "refresh_token")
+GRANT_TYPES: tuple[GrantType, ...] = ("authorization_code", "refresh_token", DEVICE_CODE_GRANT)
 AUTH_METHODS: tuple[AuthMethod, ...] = ("none", "client_secret_post", "client_secret_basic")
 
 R = TypeVar("R")
@@ -86,6 +89,9 @@ class PendingAuthorization:
     scope: str
     browser: str = field(repr=False)
     user: Identity | None = None
+    #: For a device authorization (RFC 8628): the user code being approved; then there is
+    #: no redirect, consent settles the device's request instead.
+    device: str | None = None
 
     def signed_in(self, identity: Identity) -> PendingAuthorization:
         return replace(self, user=identity)
@@ -107,6 +113,7 @@ class PendingAuthorization:
             scope=str(data["scope"]),
             browser=str(data["browser"]),
             user=Identity.from_dict(user) if user else None,
+            device=data.get("device"),
         )
 
 

@@ -66,10 +66,11 @@ def validate(metadata: dict[str, Any]) -> ClientMetadata:
         raise OAuthError(
             "invalid_client_metadata", f"unsupported token_endpoint_auth_method {method!r}"
         )
-    grants = metadata.get("grant_types", list(GRANT_TYPES))
+    grants = metadata.get("grant_types", ["authorization_code", "refresh_token"])
     if not isinstance(grants, list) or not set(grants) <= set(GRANT_TYPES):
         raise OAuthError(
-            "invalid_client_metadata", "grant_types may be authorization_code and refresh_token"
+            "invalid_client_metadata",
+            f"grant_types may be any of {', '.join(GRANT_TYPES)}",
         )
     name = metadata.get("client_name") or "an unnamed application"
     if not isinstance(name, str) or len(name) > MAX_CLIENT_NAME:

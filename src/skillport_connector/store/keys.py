@@ -25,6 +25,10 @@ OAUTH_FAMILY = "oauth:family:"
 OAUTH_ACCESS = "oauth:access:"
 #: OAuth: refresh tokens (hashed).
 OAUTH_REFRESH = "oauth:refresh:"
+#: OAuth device authorization grant (RFC 8628): requests by device code (hashed), and the
+#: device code's digest by user code (hashed, normalised).
+OAUTH_DEVICE = "oauth:device:"
+OAUTH_USER_CODE = "oauth:usercode:"
 #: API tokens, install and edit tickets (hashed): ``api:``, ``install:``, ``edit:``.
 API_TOKEN = "api:"
 INSTALL_TICKET = "install:"
@@ -32,8 +36,14 @@ EDIT_TICKET = "edit:"
 #: Marks a redeemed install/edit ticket (hashed), so a replay is refused unread:
 #: ``spent:install:``, ``spent:edit:``.
 SPENT_TICKET = "spent:"
+#: Claude Code marketplace credentials (hashed), and each person's list of them (by the
+#: digest of the person's id): ``cc:credential:``, ``cc:person:``.
+CC_CREDENTIAL = "cc:credential:"
+CC_PERSON = "cc:person:"
 #: Webhook deliveries already acted on: ``webhook:<provider>:id:`` / ``:body:`` + digest.
 WEBHOOK_DELIVERY = "webhook:"
+#: Browser sessions of the web pages (hashed): ``websession:`` + digest of the cookie.
+WEB_SESSION = "websession:"
 #: Rate-limit counters: ``rl:<scope>:<subject>:<window>``.
 RATE_LIMIT = "rl:"
 #: Read by the readiness probe; never written.

@@ -30,6 +30,11 @@ class AuthorizationHandler:
             return RedirectResponse(exc.location, status_code=302)
         except OAuthError as exc:
             return error_page(f"{exc.description}. Go back to the application and try again.")
+        return await self.send_to_sign_in(pending_id)
+
+    async def send_to_sign_in(self, pending_id: str) -> Response:
+        """Send the browser of a pending sign-in to the identity provider (or the loopback
+        form), bound to this browser by a cookie. The web pages start theirs here too."""
         pending = self.server.pending(pending_id)
         if pending is None:  # expired in between: the store is that slow, or was flushed
             return error_page("This sign-in has expired; start again.")

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
 from ..errors import InvalidClient, OAuthError, RequestTooLarge
+from ..oauth import WEB_CLIENT_ID
 from ..records import PendingAuthorization
 
 #: Cookie binding a sign-in to the browser that started it.
@@ -94,6 +95,13 @@ def client_credentials(request: Request, form: dict[str, str]) -> tuple[str | No
         except ValueError:
             raise InvalidClient("malformed Basic credentials") from None
     return form.get("client_id"), form.get("client_secret") or None
+
+
+def after_sign_in(pending_id: str, pending: PendingAuthorization) -> str:
+    """Where a browser goes once signed in: the consent page of an OAuth client, or, for a
+    sign-in of the connector's own web pages, the page that opens the browser session."""
+    step = "/session" if pending.client_id == WEB_CLIENT_ID else "/consent"
+    return f"{step}?pending={pending_id}"
 
 
 def same_browser(request: Request, pending: PendingAuthorization) -> bool:

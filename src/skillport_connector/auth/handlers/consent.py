@@ -9,8 +9,9 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ..device import DeviceFlow
 from ..errors import OAuthError
-from ..oauth import OAuthServer
+from ..oauth import WEB_CLIENT_ID, OAuthServer
 from ..records import PendingAuthorization
 from .common import COOKIE, EXPIRED, error_page, page, pending_id_of, same_browser
 
@@ -22,25 +23,32 @@ and change the ones you may edit.</p>
 <input type="hidden" name="pending" value="{pending}">
 <button name="decision" value="allow" type="submit">Allow</button>
 <button name="decision" value="deny" type="submit">Deny</button></form>"""
+DEVICE_TARGET = "the device showing the code <strong>{code}</strong>: check that it matches."
 
 
 @dataclass(frozen=True)
 class ConsentHandler:
     server: OAuthServer
+    device: DeviceFlow | None = None
 
     async def handle(self, request: Request) -> Response:
         pending_id, form = await pending_id_of(request)
         pending = self.server.pending(pending_id)
         if pending is None or pending.user is None or not same_browser(request, pending):
             return error_page(EXPIRED)
+        if pending.client_id == WEB_CLIENT_ID:  # a web-page sign-in grants no OAuth code
+            return error_page(EXPIRED)
         if request.method == "GET":
             return self._ask(pending_id, pending)
+        allow = form.get("decision") == "allow"
         try:
-            location = (
-                self.server.approve(pending_id)
-                if form.get("decision") == "allow"
-                else self.server.deny(pending_id)
-            )
+            if pending.device is not None and self.device is not None:
+                self.device.settle(pending_id, allow)
+                location = f"/device?done={'allowed' if allow else 'denied'}"
+            else:
+                location = (
+                    self.server.approve(pending_id) if allow else self.server.deny(pending_id)
+                )
         except OAuthError as exc:
             return error_page(exc.description)
         response = RedirectResponse(location, status_code=303)
@@ -53,7 +61,11 @@ class ConsentHandler:
         body = CONSENT_FORM.format(
             client=html.escape(client.client_name if client else "an application"),
             email=html.escape(pending.user.email),
-            target=html.escape(unquote(pending.redirect_uri.split("?")[0])),
+            target=(
+                DEVICE_TARGET.format(code=html.escape(pending.device))
+                if pending.device
+                else html.escape(unquote(pending.redirect_uri.split("?")[0]))
+            ),
             pending=html.escape(pending_id),
         )
         return page("Allow access?", body)

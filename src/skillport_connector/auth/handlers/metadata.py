@@ -25,6 +25,7 @@ class AuthorizationServerMetadataHandler:
                 "token_endpoint": f"{base}/token",
                 "registration_endpoint": f"{base}/register",
                 "revocation_endpoint": f"{base}/revoke",
+                "device_authorization_endpoint": f"{base}/device_authorization",
                 "response_types_supported": ["code"],
                 "grant_types_supported": list(GRANT_TYPES),
                 "code_challenge_methods_supported": ["S256"],

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from ..identity import Identity
 from ..oauth import OAuthServer
 from ..upstream import SignInError, Upstream
-from .common import EXPIRED, error_page, page, pending_id_of, same_browser
+from .common import EXPIRED, after_sign_in, error_page, page, pending_id_of, same_browser
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class UpstreamCallbackHandler:
         except SignInError as exc:
             return error_page(str(exc), exc.status)
         self.server.signed_in(sign_in.pending_id, identity)
-        return RedirectResponse(f"/consent?pending={sign_in.pending_id}", status_code=303)
+        return RedirectResponse(after_sign_in(sign_in.pending_id, pending), status_code=303)
 
 
 DEV_FORM = """<p class="note"><strong>Development sign-in.</strong> No identity provider is
@@ -76,4 +76,4 @@ class DevSignInHandler:
         except ValueError as exc:
             return error_page(str(exc))
         self.server.signed_in(pending_id, identity)
-        return RedirectResponse(f"/consent?pending={pending_id}", status_code=303)
+        return RedirectResponse(after_sign_in(pending_id, pending), status_code=303)
