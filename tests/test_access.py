@@ -110,6 +110,29 @@ def test_validate_reports_a_malformed_access_json(tmp_path: Path, capsys):
     assert ".skillport/access.json: error: " in capsys.readouterr().out
 
 
+def test_a_rule_naming_no_skill_or_group_is_a_warning():
+    catalog = load_catalog(
+        MemoryTree(
+            {
+                ".claude-plugin/marketplace.json": json.dumps(
+                    {"name": "m", "plugins": [{"name": "tools", "source": "./plugins/tools"}]}
+                ),
+                "plugins/tools/skills/secret/SKILL.md": "---\nname: secret\ndescription: d\n---\n",
+            }
+        )
+    )
+    policy = AccessPolicy.parse(
+        {
+            "skills": {"Secret": {"read": ["editors"]}, "secret": {"read": ["editors"]}},
+            "groups": {"Tools": {"read": ["editors"]}, "tools": {"read": ["editors"]}},
+        }
+    )
+    findings = policy.findings(catalog)
+    assert [(f.level, f.file) for f in findings] == [("warning", ".skillport/access.json")] * 2
+    assert "skills.Secret:" in findings[0].message and "groups.Tools:" in findings[1].message
+    assert policy.findings() == []  # without the catalog, only a malformed file is a finding
+
+
 def test_demo_policy_makes_the_local_developer_an_editor():
     catalog = load_catalog(
         MemoryTree(

@@ -13,7 +13,6 @@ from skillport_connector.editing.operations import (
     plan_delete,
     plan_save,
 )
-from skillport_connector.editing.plan import MAX_DELETE_DEPTH
 from skillport_connector.errors import Forbidden, InvalidRequest, NotFound
 
 ED = Identity.local("ed@example.com")
@@ -49,7 +48,23 @@ def test_a_save_writes_only_inside_the_skill_folder(catalog):
 
 
 @pytest.mark.parametrize(
-    "path", [".gitignore", "x/.gitmodules", ".skillport/access.json", ".claude-plugin/plugin.json"]
+    "path",
+    [
+        ".gitignore",
+        "x/.gitmodules",
+        ".skillport/access.json",
+        ".claude-plugin/plugin.json",
+        # every spelling git itself refuses (it would skip the file and commit nothing)
+        ".GIT/config",
+        "x/.Git/hooks/pre-commit",
+        "git~1/config",
+        "GIT~2/config",
+        ".git./config",
+        ".git /config",
+        ".g\u200cit/config",
+        ".git::$INDEX_ALLOCATION/config",
+        ".SkillPort/access.json",
+    ],
 )
 def test_a_save_never_writes_configuration(catalog, path):
     with pytest.raises(InvalidRequest):
@@ -85,7 +100,7 @@ def test_front_matter_python_cannot_read_is_a_bad_request(catalog):
         plan_save(catalog, POLICY, WRITER, "notes", files(**{"SKILL.md": bad}))
 
 
-def test_deleting_a_folder_with_a_link_loop_is_bounded(load, tmp_path):
+def test_deleting_a_folder_with_a_link_loop_removes_the_link_itself(load, tmp_path):
     looped = load(
         {
             ".claude-plugin/marketplace.json": marketplace(
@@ -96,12 +111,11 @@ def test_deleting_a_folder_with_a_link_loop_is_bounded(load, tmp_path):
         }
     )
     (tmp_path / "plugins/writing/skills/notes/self").symlink_to(".")
-    try:
-        plan = plan_delete(looped, POLICY, WRITER, "notes")
-    except InvalidRequest as exc:
-        assert "git" in str(exc)  # the walk stopped at its bound
-    else:
-        assert all(p.count("/self") < MAX_DELETE_DEPTH for p in plan.changes)
+    plan = plan_delete(looped, POLICY, WRITER, "notes")
+    assert sorted(plan.changes) == [
+        "plugins/writing/skills/notes/SKILL.md",
+        "plugins/writing/skills/notes/self",
+    ]
 
 
 @pytest.mark.parametrize("path", ["a\nb", "crlf\r\nX-Injected: 1", "tab\there", "del\x7f"])
@@ -109,3 +123,65 @@ def test_a_file_path_with_a_control_character_is_a_bad_request(catalog, path):
     request = SaveRequest.model_validate({"files": [{"path": path, "content": "x"}]})
     with pytest.raises(InvalidRequest, match="control character"):
         plan_save(catalog, POLICY, WRITER, "notes", request)
+
+
+def test_a_save_through_an_existing_file_is_a_bad_request(catalog):
+    with pytest.raises(InvalidRequest, match="not a folder"):
+        plan_save(catalog, POLICY, WRITER, "notes", files(**{"SKILL.md__evil": "x"}))
+
+
+def test_a_save_through_a_folder_link_is_a_bad_request(catalog, tmp_path):
+    (tmp_path / "plugins/writing/skills/notes/sub").mkdir()
+    (tmp_path / "plugins/writing/skills/notes/lnk").symlink_to("sub")
+    with pytest.raises(InvalidRequest, match="not a folder"):
+        plan_save(catalog, POLICY, WRITER, "notes", files(lnk__evil="x"))
+
+
+def test_a_save_over_an_existing_folder_is_a_bad_request(catalog, tmp_path):
+    (tmp_path / "plugins/writing/skills/notes/sub").mkdir()
+    (tmp_path / "plugins/writing/skills/notes/sub/f.txt").write_text("kept")
+    with pytest.raises(InvalidRequest, match="is a folder"):
+        plan_save(catalog, POLICY, WRITER, "notes", files(sub="x"))
+
+
+def test_a_save_into_an_existing_folder_is_fine(catalog, tmp_path):
+    (tmp_path / "plugins/writing/skills/notes/sub").mkdir()
+    plan = plan_save(catalog, POLICY, WRITER, "notes", files(sub__new="x"))
+    assert list(plan.changes) == ["plugins/writing/skills/notes/sub/new"]
+
+
+def test_deleting_a_skill_with_another_skill_inside_its_folder_is_refused(load):
+    nested = load(
+        {
+            ".claude-plugin/marketplace.json": marketplace(
+                {
+                    "name": "writing",
+                    "source": "./plugins/writing",
+                    "skills": ["./skills/notes", "./skills/notes/hidden-deep"],
+                }
+            ),
+            "plugins/writing/skills/notes/SKILL.md": skill_md("notes"),
+            "plugins/writing/skills/notes/hidden-deep/SKILL.md": skill_md("hidden-deep"),
+        }
+    )
+    assert nested.skill("hidden-deep") is not None
+    with pytest.raises(Forbidden, match="content you cannot change") as refused:
+        plan_delete(nested, POLICY, WRITER, "notes")
+    assert "hidden-deep" not in str(refused.value)
+
+
+def test_deleting_the_only_skill_of_a_group_removes_the_group_folder(load):
+    alone = load(
+        {
+            ".claude-plugin/marketplace.json": marketplace(
+                {"name": "writing", "source": "./plugins/writing"}
+            ),
+            "plugins/writing/.claude-plugin/plugin.json": '{"name": "writing"}',
+            "plugins/writing/skills/notes/SKILL.md": skill_md("notes"),
+        }
+    )
+    plan = plan_delete(alone, POLICY, WRITER, "notes")
+    assert {p for p, c in plan.changes.items() if c is None} == {
+        "plugins/writing/.claude-plugin/plugin.json",
+        "plugins/writing/skills/notes/SKILL.md",
+    }

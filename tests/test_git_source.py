@@ -299,3 +299,16 @@ def test_a_local_git_repository_path_works_as_a_source(tmp_path):
     token = app.state.services.tokens.mint_api_token(Identity.local("ann@example.com"))
     health = client_for(app).get("/healthz", headers={"Authorization": f"Bearer {token}"})
     assert health.json()["upstream"]["commit"] == git("rev-parse", "HEAD", cwd=repo).strip()
+
+
+@pytest.mark.parametrize("path", [".GIT/config", "plugins/x/.Git/hooks/pre-commit"])
+def test_a_write_git_skips_is_refused_not_an_empty_commit(server, tmp_path, path):
+    """git's index silently drops a path it refuses: the write checks the commit holds
+    every file it was asked to write, whatever the plan let through."""
+    from skillport_connector.sources.git import Invalid
+
+    src = source(server, tmp_path / "data")
+    before = head(server)
+    with pytest.raises(Invalid, match="git refuses the path"):
+        src.write(src.catalog, {path: b"x"}, (path,), "m\n", ("A", "a@x"), lambda a, b: [])
+    assert head(server) == before

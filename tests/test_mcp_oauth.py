@@ -86,6 +86,8 @@ class Browser:
             while r.status_code in (302, 303) and not r.headers["location"].startswith(REDIRECT):
                 r = web.get(httpx.URL(str(r.url)).join(r.headers["location"]))
             self.pages.append(r.text)
+            where = r.headers.get("location", "")
+            assert 'name="pending"' in r.text, f"no sign-in page: {r.status_code} {where}"
             pending = r.text.split('name="pending" value="')[1].split('"')[0]
             r = web.post(
                 str(r.url.join("/login")),

@@ -20,7 +20,7 @@ malformed file denies everything to everyone and says why: it never opens access
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,13 +172,20 @@ class AccessPolicy:
     def for_catalog(cls, catalog: Catalog) -> AccessPolicy:
         return cls.from_tree(catalog.tree)
 
-    def findings(self) -> list[Finding]:
-        if self.error is None:
+    def findings(self, catalog: Catalog | None = None) -> list[Finding]:
+        """What is wrong with the policy. Given the ``catalog`` it applies to, a rule naming
+        no skill or group in it is a warning too: it matches nothing, so the skill it was
+        meant to guard (``Secret-Skill`` for ``secret-skill``, a renamed group) falls back
+        to ``defaults`` without a word. Those name access.json's rules: editors' findings."""
+        if self.error is not None:
+            message = f"{self.error}; until fixed nobody can read or write"
+            return [Finding("error", ACCESS_FILE, None, message)]
+        if catalog is None:
             return []
+        groups = {p.name for p in catalog.plugins}
         return [
-            Finding(
-                "error", ACCESS_FILE, None, f"{self.error}; until fixed nobody can read or write"
-            )
+            *_unmatched("skills", "skill", self.skills, catalog.skills),
+            *_unmatched("groups", "group", self.groups, groups),
         ]
 
     # -- decisions ------------------------------------------------------------------------
@@ -216,3 +223,19 @@ class AccessPolicy:
         if not self.present:
             return "everyone"
         return who.id, who.verified_domains
+
+
+def _unmatched(
+    key: str, what: str, rules: Mapping[str, object], names: Collection[str]
+) -> list[Finding]:
+    return [
+        Finding(
+            "warning",
+            ACCESS_FILE,
+            None,
+            f"{key}.{name}: no {what} is called {name!r} (names are case-sensitive), so this "
+            f"rule applies to nothing and the defaults apply instead",
+        )
+        for name in sorted(rules)
+        if name not in names
+    ]

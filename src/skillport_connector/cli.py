@@ -56,7 +56,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"skillport-connector: {path} is not a folder", file=sys.stderr)
         return 2
     catalog = load_catalog(DirectoryTree(path))
-    findings = [*AccessPolicy.for_catalog(catalog).findings(), *catalog.findings]
+    findings = [*AccessPolicy.for_catalog(catalog).findings(catalog), *catalog.findings]
     errors = sum(1 for f in findings if f.level == "error")
     warnings = len(findings) - errors
     if args.json:

@@ -100,9 +100,10 @@ class Settings:
 
     @property
     def dev_sign_in(self) -> bool:
-        """The "any e-mail" sign-in: only without an identity provider, and only when the
-        public URL itself is loopback (never behind a proxy that makes it public)."""
-        return self.upstream() is None and is_loopback_url(self.base_url)
+        """The "any e-mail" sign-in: only without an identity provider, and only when
+        nobody else can reach the server (:attr:`local_only`: it listens on loopback and its
+        public URL is loopback, so neither the network nor a proxy can use it)."""
+        return self.upstream() is None and self.local_only
 
     def client_address(self) -> ClientAddress:
         """How to tell the client's address (trusted proxies' X-Forwarded-For)."""
@@ -135,11 +136,13 @@ class Settings:
         if not 0 < self.port < 65536:
             raise ConfigError(f"port {self.port} is out of range (1-65535)")
         self._check_public_url()
-        if self.upstream() is None and not is_loopback_url(self.base_url):
+        if self.upstream() is None and not self.local_only:
             raise ConfigError(
-                f"no identity provider is configured and the public URL {self.base_url} is not "
-                "a loopback address: the development sign-in only runs on 127.0.0.1 (a loopback "
-                "public URL, never behind a proxy). Set SKILLPORT_GOOGLE_CLIENT_ID/SECRET, "
+                "no identity provider is configured and the server can be reached from "
+                f"elsewhere (it listens on {self.host}, public URL {self.base_url}): the "
+                "development sign-in only runs on 127.0.0.1 (it lets anyone sign in as anyone): "
+                "listening on loopback (SKILLPORT_HOST=127.0.0.1) with a loopback public URL, "
+                "never behind a proxy. Set SKILLPORT_GOOGLE_CLIENT_ID/SECRET, "
                 "SKILLPORT_ENTRA_TENANT_ID/CLIENT_ID/CLIENT_SECRET or "
                 "SKILLPORT_OIDC_ISSUER/CLIENT_ID/CLIENT_SECRET"
             )

@@ -128,7 +128,8 @@ class OAuthServer:
             raise InvalidClient("unknown client_id; register again")
         expected = client.secret_hash
         if expected is not None and not (
-            client_secret and hmac.compare_digest(keys.digest(client_secret), expected)
+            client_secret
+            and hmac.compare_digest(keys.digest(client_secret).encode(), expected.encode())
         ):
             raise InvalidClient("client authentication failed")
         return client
@@ -167,7 +168,7 @@ class OAuthServer:
         if params.get("response_type") != "code":
             raise back("unsupported_response_type", "response_type must be code")
         challenge = params.get("code_challenge") or ""
-        if params.get("code_challenge_method") != "S256" or not pkce.valid_length(challenge):
+        if params.get("code_challenge_method") != "S256" or not pkce.well_formed(challenge):
             raise back("invalid_request", "PKCE with code_challenge_method=S256 is required")
         resource = self.resource_named(params.get("resource") or self.resource)
         if resource is None:

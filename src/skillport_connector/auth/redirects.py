@@ -3,11 +3,17 @@ is added to one. Loopback is decided by :mod:`skillport_connector.loopback` alon
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode, urlsplit
 
 from ..loopback import is_loopback_url
 
 MAX_REDIRECT_URI_LENGTH = 1024
+#: ``host[:port]``: a DNS name or IPv4 literal, or an IPv6 literal in brackets; no user-info,
+#: no percent-encoding (``claude.ai%2F@evil.example`` is evil.example to a browser).
+_AUTHORITY = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
+)
 
 
 def check_redirect_uri(uri: object) -> str | None:
@@ -17,6 +23,8 @@ def check_redirect_uri(uri: object) -> str | None:
         return f"redirect URI must be a string of at most {MAX_REDIRECT_URI_LENGTH} characters"
     if any(not 0x21 <= ord(c) <= 0x7E for c in uri):
         return "redirect URI must be printable ASCII without spaces (percent-encode the rest)"
+    if "\\" in uri:
+        return f"redirect URI {uri!r} must not contain a backslash"
     try:
         parts = urlsplit(uri)
         host = parts.hostname
@@ -24,11 +32,20 @@ def check_redirect_uri(uri: object) -> str | None:
         return f"redirect URI {uri!r} is not a URL"
     if parts.fragment:
         return f"redirect URI {uri!r} must not have a fragment"
+    if not _AUTHORITY.fullmatch(parts.netloc):
+        return f"redirect URI {uri!r} must name a plain host (no user-info, no percent-encoding)"
     if parts.scheme == "https" and host:
         return None
     if parts.scheme == "http" and is_loopback_url(uri):
         return None
     return f"redirect URI {uri!r} must use https (http is allowed only on loopback)"
+
+
+def shown_target(uri: str) -> str:
+    """What a person is told a redirect URI is: its scheme, real host and port as parsed,
+    and its path as registered (never percent-decoded), without the query."""
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
 def redirect_matches(registered: str, given: str) -> bool:

@@ -23,6 +23,8 @@ MAX_CLIENT_NAME = 200
 #: minutes); its first token extends it to ``CLIENT_TTL``.
 UNUSED_CLIENT_TTL = 3600
 CLIENT_TTL = 365 * 24 * 3600
+#: What a client that names no grant types may use (RFC 7591 §2 defaults to the code grant).
+DEFAULT_GRANT_TYPES: tuple[GrantType, ...] = ("authorization_code", "refresh_token")
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,25 @@ def parse_body(raw: bytes) -> dict[str, Any]:
 
 
 def validate(metadata: dict[str, Any]) -> ClientMetadata:
-    uris = metadata.get("redirect_uris")
-    if not isinstance(uris, list) or not 0 < len(uris) <= MAX_REDIRECT_URIS:
+    """The metadata kept of a registration, every field and list item type-checked."""
+    return ClientMetadata(
+        client_name=_client_name(metadata.get("client_name")),
+        redirect_uris=_redirect_uris(metadata.get("redirect_uris")),
+        token_endpoint_auth_method=_auth_method(metadata.get("token_endpoint_auth_method")),
+        grant_types=_grant_types(metadata.get("grant_types")),
+    )
+
+
+def _strings(value: object) -> list[str] | None:
+    """``value`` when it is a JSON list of strings, else None."""
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return cast(list[str], value)
+    return None
+
+
+def _redirect_uris(value: object) -> tuple[str, ...]:
+    uris = _strings(value)
+    if uris is None or not 0 < len(uris) <= MAX_REDIRECT_URIS:
         raise OAuthError(
             "invalid_redirect_uri", f"redirect_uris must list 1 to {MAX_REDIRECT_URIS} URIs"
         )
@@ -61,26 +80,34 @@ def validate(metadata: dict[str, Any]) -> ClientMetadata:
         why = check_redirect_uri(uri)
         if why:
             raise OAuthError("invalid_redirect_uri", why)
-    method = metadata.get("token_endpoint_auth_method", "none")
-    if method not in AUTH_METHODS:
-        raise OAuthError(
-            "invalid_client_metadata", f"unsupported token_endpoint_auth_method {method!r}"
-        )
-    grants = metadata.get("grant_types", ["authorization_code", "refresh_token"])
-    if not isinstance(grants, list) or not set(grants) <= set(GRANT_TYPES):
-        raise OAuthError(
-            "invalid_client_metadata",
-            f"grant_types may be any of {', '.join(GRANT_TYPES)}",
-        )
-    name = metadata.get("client_name") or "an unnamed application"
-    if not isinstance(name, str) or len(name) > MAX_CLIENT_NAME:
+    return tuple(uris)
+
+
+def _auth_method(value: object) -> AuthMethod:
+    method = "none" if value is None else value
+    if not isinstance(method, str) or method not in AUTH_METHODS:
         raise OAuthError(
             "invalid_client_metadata",
-            f"client_name must be a string of at most {MAX_CLIENT_NAME} characters",
+            f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}",
         )
-    return ClientMetadata(
-        client_name=name,
-        redirect_uris=tuple(uris),
-        token_endpoint_auth_method=cast(AuthMethod, method),
-        grant_types=tuple(dict.fromkeys(cast(list[GrantType], grants))),
-    )
+    return cast(AuthMethod, method)
+
+
+def _grant_types(value: object) -> tuple[GrantType, ...]:
+    grants = list(DEFAULT_GRANT_TYPES) if value is None else _strings(value)
+    if grants is None or not grants or any(grant not in GRANT_TYPES for grant in grants):
+        raise OAuthError(
+            "invalid_client_metadata", f"grant_types may list any of {', '.join(GRANT_TYPES)}"
+        )
+    return tuple(dict.fromkeys(cast(list[GrantType], grants)))
+
+
+def _client_name(value: object) -> str:
+    if value is None or value == "":
+        return "an unnamed application"
+    if not isinstance(value, str) or len(value) > MAX_CLIENT_NAME or not value.isprintable():
+        raise OAuthError(
+            "invalid_client_metadata",
+            f"client_name must be printable text of at most {MAX_CLIENT_NAME} characters",
+        )
+    return value

@@ -41,14 +41,16 @@ def plan_delete(catalog: Catalog, policy: AccessPolicy, who: Identity, name: str
     assert plugin is not None
     tree = catalog.tree
     whole_group = plugin.skills == (name,) and bool(plugin.path) and skill.path != ""
+    own = {skill.path}
     if whole_group:
         assert plugin.path is not None
         folder = plugin.path
+        own.add(plugin.path)
     else:
         if skill.path == "":
             raise InvalidRequest("This skill is the marketplace root itself; remove it in git.")
         folder = skill.path
-    changes: dict[str, bytes | None] = dict.fromkeys(all_files(tree, folder))
+    changes: dict[str, bytes | None] = dict.fromkeys(all_files(catalog, folder, own))
     touched = [folder]
     subject = f"Delete skill {name}"
     if whole_group:

@@ -9,24 +9,24 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..access import AccessPolicy
 from ..auth import Identity
-from ..catalog import Catalog, Skill
+from ..catalog import Catalog, Skill, TooManyEntries, entries_under
 from ..catalog.loader import DEFAULT_PLUGIN_ROOT, MARKETPLACE_FILE
-from ..errors import Conflict, InvalidRequest
+from ..errors import Conflict, Forbidden, InvalidRequest
 from ..names import name_problem
 from ..services.view import View
-from ..sources.tree import EntryKind, Tree, UnsafePathError, clean_path, join
+from ..sources.tree import Tree, UnsafePathError, clean_path
 from .requests import FileIn
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_SAVE_BYTES = 20 * 1024 * 1024
-#: Bounds of the walk that lists a folder to delete (a link loop must not run forever).
+#: Bound of the walk that lists a folder to delete.
 MAX_DELETE_ENTRIES = 20_000
-MAX_DELETE_DEPTH = 32
 #: Path components a save may never write: repository and marketplace configuration.
 RESERVED_PARTS = (".skillport", ".claude-plugin")
 
@@ -62,31 +62,27 @@ def skill_for_write(catalog: Catalog, policy: AccessPolicy, who: Identity, name:
     return View(who, catalog, policy).writable(name)
 
 
-def all_files(tree: Tree, folder: str) -> list[str]:
-    """Every entry under ``folder`` (files, links, anything but directories), bounded.
+def all_files(catalog: Catalog, folder: str, own: Collection[str]) -> list[str]:
+    """Every entry under ``folder`` that a delete removes (files, links of any kind,
+    anything but real folders), bounded and link-safe (:func:`entries_under`).
 
-    A directory link inside the folder (``self -> .``) would make the walk endless: it
-    stops at :data:`MAX_DELETE_DEPTH` levels or :data:`MAX_DELETE_ENTRIES` entries and the
-    deletion is refused. Callers run this off the event loop.
+    ``own`` are the boundaries the delete may remove (the skill's folder, and its group's
+    when the whole group goes). Any other skill's or group's folder inside ``folder``
+    refuses the delete, naming none of it: the reader may not see that skill. Callers run
+    this off the event loop.
     """
-    out: list[str] = []
-    stack = [(folder, 0)]
-    seen = 0
-    while stack:
-        here, depth = stack.pop()
-        for entry in tree.list_dir(here):
-            seen += 1
-            if seen > MAX_DELETE_ENTRIES or depth >= MAX_DELETE_DEPTH:
-                raise InvalidRequest(
-                    f"{folder} has more than {MAX_DELETE_ENTRIES} entries or folders nested "
-                    f"deeper than {MAX_DELETE_DEPTH} (a symlink loop?); delete it with git."
-                )
-            path = join(here, entry.name)
-            if entry.kind is EntryKind.DIR:
-                stack.append((path, depth + 1))
-            else:
-                out.append(path)
-    return sorted(out)
+    inside = folder + "/"
+    if any(b.startswith(inside) and b not in own for b in catalog.boundaries):
+        raise Forbidden(
+            f"{folder} holds content you cannot change (another skill's or group's folder); "
+            "move or remove that first, in git."
+        )
+    try:
+        return entries_under(catalog.tree, folder, MAX_DELETE_ENTRIES)
+    except TooManyEntries:
+        raise InvalidRequest(
+            f"{folder} holds more than {MAX_DELETE_ENTRIES} entries; delete it with git."
+        ) from None
 
 
 def json_bytes(data: Any) -> bytes:

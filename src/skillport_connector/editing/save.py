@@ -9,6 +9,7 @@ marketplace) cannot be saved, as it cannot be deleted: change it in git.
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from ..catalog import Catalog
 from ..catalog.frontmatter import SkillDocument, parse_skill_md
 from ..catalog.loader import PLUGIN_MANIFEST
 from ..errors import Conflict, Forbidden, InvalidRequest, SkillportError, TooLarge
-from ..sources.tree import UnsafePathError, clean_path, join
+from ..sources.tree import EntryKind, Tree, UnsafePathError, clean_path, join
 from .plan import (
     MAX_FILE_BYTES,
     MAX_SAVE_BYTES,
@@ -102,9 +103,27 @@ def _new_target(
     return target
 
 
+#: Characters HFS+ ignores in names, so ``.g\u200cit`` is ``.git`` to git (protectHFS).
+_HFS_IGNORED = re.compile("[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]")
+#: ``.git`` as NTFS also knows it: its 8.3 short name ``git~1`` (protectNTFS).
+_NTFS_SHORT_GIT = re.compile(r"git~\d+")
+
+
+def _is_reserved_part(part: str) -> bool:
+    # What git's verify_path compares: case-folded, HFS-ignored characters dropped, NTFS
+    # trailing dots and spaces and alternate data streams (``.git::$INDEX_ALLOCATION``) cut.
+    name = _HFS_IGNORED.sub("", part).casefold().split(":", 1)[0].rstrip(" .")
+    return (
+        name.startswith(".git")
+        or _NTFS_SHORT_GIT.fullmatch(name) is not None
+        or name in RESERVED_PARTS
+    )
+
+
 def is_reserved(rel: str) -> bool:
-    """True for paths a save may never write: ``.git*``, ``.skillport/``, ``.claude-plugin/``."""
-    return any(p.startswith(".git") or p in RESERVED_PARTS for p in rel.split("/"))
+    """True for paths a save may never write: ``.git*`` (in any case, and under every name
+    git itself refuses), ``.skillport/``, ``.claude-plugin/``."""
+    return any(_is_reserved_part(p) for p in rel.split("/"))
 
 
 def _foreign_folders(catalog: Catalog, folder: str, name: str) -> list[str]:
@@ -115,7 +134,7 @@ def _foreign_folders(catalog: Catalog, folder: str, name: str) -> list[str]:
     return [p for p in paths if p.startswith(inside)]
 
 
-def _file_path(f: FileIn, folder: str, foreign: list[str]) -> tuple[str, str]:
+def _file_path(f: FileIn, folder: str, foreign: list[str], tree: Tree) -> tuple[str, str]:
     """The file's path in the skill and in the marketplace, or InvalidRequest."""
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in f.path):
         raise InvalidRequest(f"file path {f.path[:120]!r} contains a control character")
@@ -128,14 +147,34 @@ def _file_path(f: FileIn, folder: str, foreign: list[str]) -> tuple[str, str]:
     path = join(folder, rel)
     if not path.startswith(folder + "/") or any(path.startswith(p + "/") for p in foreign):
         raise InvalidRequest(f"file path {f.path[:120]!r} belongs to another skill or group")
+    _check_parents(tree, folder, rel, f.path)
     return rel, path
+
+
+def _check_parents(tree: Tree, folder: str, rel: str, shown: str) -> None:
+    """Every existing parent of the file is a real folder, and the file is not one: git
+    would silently replace a file or symlink by a folder (or a folder by a file)."""
+    parts = rel.split("/")
+    for depth in range(1, len(parts) + 1):
+        here = join(folder, "/".join(parts[:depth]))
+        kind = tree.kind(here)
+        if kind is None:
+            return  # nothing there, nor below
+        last = depth == len(parts)
+        if last and kind is EntryKind.DIR and tree.resolve(here) == here:
+            raise InvalidRequest(f"file path {shown[:120]!r} is a folder; write files inside it")
+        if not last and (kind is not EntryKind.DIR or tree.resolve(here) != here):
+            raise InvalidRequest(
+                f"file path {shown[:120]!r} goes through {'/'.join(parts[:depth])!r}, "
+                "which is a file or a link, not a folder"
+            )
 
 
 def _add_files(catalog: Catalog, target: _SaveTarget, name: str, files: list[FileIn]) -> None:
     foreign = _foreign_folders(catalog, target.folder, name)
     total = 0
     for f in files:
-        rel, path = _file_path(f, target.folder, foreign)
+        rel, path = _file_path(f, target.folder, foreign, catalog.tree)
         data = decode(f)
         total += len(data)
         if len(data) > MAX_FILE_BYTES:

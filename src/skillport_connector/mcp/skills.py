@@ -77,9 +77,9 @@ TEMPLATE_URI = "skill://{name}/{+path}"
 
 
 class SkillFileTemplate(ResourceTemplate):
-    """``skill://{name}/{+path}``: any file of a skill the caller may read. Reads are answered
-    by :meth:`SkillsProvider._get_resource`; a URI that reaches the template names no file
-    the caller may read."""
+    """``skill://{name}/{+path}``: any file of a skill the caller may read. Only listed:
+    reads are answered by :meth:`SkillsProvider._get_resource`, and the provider offers no
+    template for a URI (see :meth:`SkillsProvider._get_resource_template`)."""
 
     async def create_resource(self, uri: str, params: dict[str, Any]) -> Resource:
         raise rpc_error(NotFound(f"Resource not found: {uri[:300]}"))
@@ -187,6 +187,16 @@ class SkillsProvider(Provider):
 
     async def _list_resource_templates(self) -> Sequence[ResourceTemplate]:
         return [file_template()]
+
+    async def _get_resource_template(
+        self, uri: str, version: Any = None
+    ) -> ResourceTemplate | None:
+        # Every file a caller may read is answered by _get_resource, so a URI left for the
+        # template names nothing readable. No template makes fastmcp answer "Resource not
+        # found" (INVALID_PARAMS, the URI in data, SEP-2164), the same for hidden and absent,
+        # without logging it: a template that raises is logged as an ERROR with a traceback
+        # on every read, which any reader could use to flood the log.
+        return None
 
     async def _get_resource(self, uri: str, version: Any = None) -> Resource | None:
         parsed = parse_uri(uri)

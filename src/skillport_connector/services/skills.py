@@ -99,10 +99,12 @@ def debug_plugins(view: View) -> DebugReport:
                 skills=readable,
             )
         )
+    # Rules of access.json that name nothing are shown to editors, who can fix them.
+    policy_findings = view.policy.findings(catalog if view.policy.is_editor(view.who) else None)
     # A finding about a visible file may still name a hidden one (a link pointing at it).
     findings = tuple(
         f.as_dict()
-        for f in [*view.policy.findings(), *catalog.findings]
+        for f in [*policy_findings, *catalog.findings]
         if not any(term in f.file or term in f.message for term in hidden)
     )
     return DebugReport(catalog.name, plugin_root(view), tuple(visible), findings)

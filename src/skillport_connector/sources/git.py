@@ -33,6 +33,7 @@ from .gitrepo import (
     RemoteUnavailable,
     public_url,
 )
+from .tree import EntryKind
 
 log = logging.getLogger("skillport_connector.sources.git")
 
@@ -286,6 +287,9 @@ class GitSource:
             except (ValueError, RecursionError) as exc:
                 # Content the loader cannot read: the change is refused, never a 500.
                 raise Invalid([f"the result cannot be loaded: {str(exc)[:200]}"]) from None
+            unwritten = _unwritten(changes, new_catalog)
+            if unwritten:
+                raise Invalid([f"git refuses the path {p!r}" for p in unwritten[:5]])
             problems = validate(head_catalog, new_catalog)
             if problems:
                 raise Invalid(problems)
@@ -301,3 +305,13 @@ class GitSource:
             self._announce(commit)
             return WriteResult(commit, new_catalog, reapplied)
         raise Conflict("The branch kept moving while saving; try again in a moment.")
+
+
+def _unwritten(changes: dict[str, bytes | None], catalog: Catalog) -> list[str]:
+    """The files ``changes`` writes that the new commit does not hold: git skips paths it
+    refuses (``.GIT/…`` and the like) without failing, so a save must check."""
+    return sorted(
+        path
+        for path, content in changes.items()
+        if content is not None and catalog.tree.kind(path) is not EntryKind.FILE
+    )

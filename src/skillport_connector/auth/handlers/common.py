@@ -105,8 +105,10 @@ def after_sign_in(pending_id: str, pending: PendingAuthorization) -> str:
 
 
 def same_browser(request: Request, pending: PendingAuthorization) -> bool:
-    """Whether this request comes from the browser that started the authorization."""
-    return secrets.compare_digest(request.cookies.get(COOKIE, ""), pending.browser)
+    """Whether this request comes from the browser that started the authorization. The
+    cookie is whatever the browser sent: compared as bytes, so non-ASCII text is no match."""
+    given = request.cookies.get(COOKIE, "")
+    return given.isascii() and secrets.compare_digest(given.encode(), pending.browser.encode())
 
 
 async def pending_id_of(request: Request) -> tuple[str, dict[str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -13,6 +13,7 @@ from ..device import DeviceFlow
 from ..errors import OAuthError
 from ..oauth import WEB_CLIENT_ID, OAuthServer
 from ..records import PendingAuthorization
+from ..redirects import shown_target
 from .common import COOKIE, EXPIRED, error_page, page, pending_id_of, same_browser
 
 CONSENT_FORM = """<p><strong>{client}</strong> wants to use Skillport as
@@ -23,6 +24,7 @@ and change the ones you may edit.</p>
 <input type="hidden" name="pending" value="{pending}">
 <button name="decision" value="allow" type="submit">Allow</button>
 <button name="decision" value="deny" type="submit">Deny</button></form>"""
+REDIRECT_TARGET = "<strong>{host}</strong> ({uri})"
 DEVICE_TARGET = "the device showing the code <strong>{code}</strong>: check that it matches."
 
 
@@ -64,8 +66,17 @@ class ConsentHandler:
             target=(
                 DEVICE_TARGET.format(code=html.escape(pending.device))
                 if pending.device
-                else html.escape(unquote(pending.redirect_uri.split("?")[0]))
+                else redirect_target(pending.redirect_uri)
             ),
             pending=html.escape(pending_id),
         )
         return page("Allow access?", body)
+
+
+def redirect_target(redirect_uri: str) -> str:
+    """The host the browser will really go to (as parsed, never percent-decoded), then the
+    registered URI without its query; HTML-escaped."""
+    host = urlsplit(redirect_uri).hostname or ""
+    return REDIRECT_TARGET.format(
+        host=html.escape(host), uri=html.escape(shown_target(redirect_uri))
+    )
