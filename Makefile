@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean redis-server chromium screenshots
+.PHONY: run reset-demo test lint bench clean redis-server chromium screenshots
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -20,6 +20,11 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.run-installed
 	$(BIN)/skillport-connector serve
+
+# The demo is served from a git copy in the data folder (edits are commits there): remove
+# it and the next `make run` starts again from the demo as shipped.
+reset-demo:
+	rm -rf "$${SKILLPORT_DATA_DIR:-$$HOME/.local/share/skillport-connector}/demo-marketplace"
 
 tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json
 	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error

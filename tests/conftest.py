@@ -6,9 +6,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from needs import pytest_runtest_setup  # noqa: F401  (the hook: see tests/needs.py)
+from serving import client_for
+from starlette.testclient import TestClient
 
+from skillport_connector.app import ConnectorApp, create_app
 from skillport_connector.catalog import Catalog, load_catalog
+from skillport_connector.clock import Clock, FakeClock, system_clock
+from skillport_connector.settings import Settings
 from skillport_connector.sources.tree import DirectoryTree
+from skillport_connector.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_MARKETPLACES = REPO.parent / "shared" / "testdata" / "real-marketplaces"
@@ -48,3 +55,54 @@ def load(tmp_path: Path) -> Callable[[dict[str, Any]], Catalog]:
 
 def messages(catalog: Catalog, level: str | None = None) -> list[str]:
     return [f.message for f in catalog.findings if level is None or f.level == level]
+
+
+# -- the application under test ----------------------------------------------------------------
+
+
+def build_app(
+    data_dir: Path,
+    *,
+    clock: Clock = system_clock,
+    store: Store | None = None,
+    mcp_auth: bool = True,
+    **settings: Any,
+) -> ConnectorApp:
+    """The one way tests build the connector: ``create_app`` over ``Settings(**settings)``
+    with its state in ``data_dir``, the audit log off, and ``clock`` for every expiry and
+    rate-limit window. For module-scoped servers; tests use the ``make_app`` fixture."""
+    config = Settings(**{"data_dir": data_dir, "audit_log": "", **settings})
+    return create_app(config, store=store, mcp_auth=mcp_auth, clock=clock)
+
+
+AppFactory = Callable[..., ConnectorApp]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The time the app under test reads: tests move it instead of sleeping."""
+    return FakeClock()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, clock: FakeClock) -> AppFactory:
+    """``make_app(**settings)``: a connector on the ``clock`` fixture, state in tmp_path/data."""
+
+    def make(**settings: Any) -> ConnectorApp:
+        data_dir = settings.pop("data_dir", tmp_path / "data")
+        return build_app(data_dir, clock=clock, **settings)
+
+    return make
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> ConnectorApp:
+    """The demo marketplace on loopback; test modules override it with their own world."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app: ConnectorApp) -> TestClient:
+    """A TestClient calling ``app`` at its own public address (every route checks Host);
+    the lifespan (pollers, MCP sessions) is not started: ``with client:`` starts it."""
+    return client_for(app)

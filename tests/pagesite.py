@@ -10,10 +10,8 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+from conftest import build_app
 from serving import free_port, in_thread
-
-from skillport_connector.app import create_app
-from skillport_connector.settings import Settings
 
 DEMO = Path(__file__).resolve().parent.parent / "src" / "skillport_connector" / "demo"
 EDITOR = "developer@localhost"  # an editor in the demo's access.json
@@ -68,8 +66,6 @@ def make_library(root: Path) -> Path:
 def served_library(root: Path) -> Iterator[str]:
     """The connector over :func:`make_library` on a loopback port (dev sign-in on)."""
     port = free_port()
-    settings = Settings(
-        marketplace=make_library(root), data_dir=root / "data", port=port, audit_log=""
-    )
-    with in_thread(create_app(settings), port) as base:
+    app = build_app(root / "data", marketplace=make_library(root), port=port)
+    with in_thread(app, port) as base:
         yield base

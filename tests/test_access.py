@@ -7,17 +7,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import build_app
 from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer, git
 from serving import client_for
 from starlette.testclient import TestClient
 from test_editing import ACCESS, CORP, ED, READER, WRITER
 
 from skillport_connector.access import AccessPolicy
-from skillport_connector.app import create_app
 from skillport_connector.auth import Identity
 from skillport_connector.catalog import load_catalog
 from skillport_connector.cli import main
-from skillport_connector.settings import Settings, demo_marketplace
+from skillport_connector.clock import FakeClock
+from skillport_connector.settings import demo_marketplace
 from skillport_connector.sources.tree import MemoryTree
 
 # -- the policy, rule by rule -----------------------------------------------------------------
@@ -162,16 +163,14 @@ def world(tmp_path_factory):
     server = GitHttpServer(tmp / "remote")
     server.create_repo("market", seed)
     server.start()
-    app = create_app(
-        Settings(
-            marketplace=server.url("market"),
-            data_dir=tmp / "data",
-            git_read_token=READ_TOKEN,
-            git_write_token=WRITE_TOKEN,
-            poll_interval=0,
-            min_refresh_interval=0,
-            audit_log="",
-        )
+    app = build_app(
+        tmp / "data",
+        clock=FakeClock(),
+        marketplace=server.url("market"),
+        git_read_token=READ_TOKEN,
+        git_write_token=WRITE_TOKEN,
+        poll_interval=0,
+        min_refresh_interval=0,
     )
     initial = git("rev-parse", "main", cwd=server.root / "market.git").strip()
     tokens = {role: app.state.services.tokens.mint_api_token(who) for role, who in ROLES.items()}

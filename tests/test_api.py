@@ -8,15 +8,15 @@ import json
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import skill_md
+from conftest import AppFactory, skill_md
 from serving import client_for
-from starlette.testclient import TestClient
 
-from skillport_connector.app import create_app
+from skillport_connector.app import ConnectorApp
 from skillport_connector.auth import Identity
-from skillport_connector.settings import Settings, demo_marketplace
+from skillport_connector.settings import demo_marketplace
 from skillport_connector.store import SQLiteStore
 
 DEMO = demo_marketplace()
@@ -31,43 +31,20 @@ PUBLISHED = {
 }
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture
 def market(tmp_path: Path) -> Path:
     """A private copy of the demo, so tests may change it."""
     return Path(shutil.copytree(DEMO, tmp_path / "market"))
 
 
-@pytest.fixture
-def settings(tmp_path: Path, market: Path) -> Settings:
-    return Settings(
-        marketplace=market,
-        data_dir=tmp_path / "data",
-        public_url="https://skills.example.com",
-        min_refresh_interval=0,
-    )
+def public_app(make_app: AppFactory, market: Path, **settings: Any) -> ConnectorApp:
+    options = {"public_url": "https://skills.example.com", "min_refresh_interval": 0}
+    return make_app(marketplace=market, **{**options, **settings})
 
 
 @pytest.fixture
-def app(settings: Settings, clock: Clock):
-    return create_app(settings, store=SQLiteStore(settings.store_path, clock=clock))
-
-
-@pytest.fixture
-def client(app) -> TestClient:
-    return client_for(app)
+def app(make_app: AppFactory, market: Path) -> ConnectorApp:
+    return public_app(make_app, market)
 
 
 @pytest.fixture
@@ -104,15 +81,20 @@ def test_unknown_token_is_401(client):
 
 
 def test_api_token_expires_after_15_minutes(client, auth, clock):
-    clock.now += 14 * 60
+    clock.advance(14 * 60)
     assert client.get("/api/whoami", headers=auth).status_code == 200
-    clock.now += 61
+    clock.advance(61)
     assert_error(client.get("/api/whoami", headers=auth), 401, "unauthorized")
 
 
-def test_tokens_are_stored_only_as_hashes(settings, token, client, auth):
-    client.get("/api/skills/csv-profiler/install", headers=auth)
-    raw = b"".join(p.read_bytes() for p in settings.data_dir.rglob("*") if p.is_file())
+def test_tokens_are_stored_only_as_hashes(make_app, market, tmp_path, clock):
+    # Below the encryption at rest, which would hide a plain token from this check.
+    plain = SQLiteStore(tmp_path / "plain" / "state.sqlite3", clock=clock)
+    app = public_app(make_app, market, data_dir=tmp_path / "plain", store=plain)
+    token = app.state.services.tokens.mint_api_token(Identity.local("ann@example.com"))
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client_for(app).get("/api/skills/csv-profiler/install", headers=auth).status_code == 200
+    raw = b"".join(p.read_bytes() for p in (tmp_path / "plain").rglob("*") if p.is_file())
     assert token.encode() not in raw
     assert b"sk_install_" not in raw
 
@@ -207,9 +189,8 @@ def test_refresh_reloads_the_marketplace(client, auth, market):
     assert "status-report" in {s["name"] for s in body["skills"]}
 
 
-def test_refreshes_closer_than_the_minimum_interval_share_one_reload(tmp_path, market, clock):
-    slow = Settings(marketplace=market, data_dir=tmp_path / "d3", min_refresh_interval=60)
-    app = create_app(slow, store=SQLiteStore(slow.store_path, clock=clock))
+def test_refreshes_closer_than_the_minimum_interval_share_one_reload(make_app, market):
+    app = make_app(marketplace=market, min_refresh_interval=60)
     token = app.state.services.tokens.mint_api_token(Identity.local("a@example.com"))
     (market / "plugins/writing/skills/late").mkdir()
     (market / "plugins/writing/skills/late/SKILL.md").write_text(skill_md("late"))
@@ -226,7 +207,7 @@ def test_bad_boolean_query_is_400(client, auth):
 # -- one skill -------------------------------------------------------------------------------
 
 
-def test_skill_detail(client, auth):
+def test_skill_detail_has_the_skill_md_its_files_and_whether_it_is_editable(client, auth):
     body = client.get("/api/skills/csv-profiler", headers=auth).json()
     assert body["skill"]["name"] == "csv-profiler"
     assert (
@@ -250,7 +231,7 @@ def ticket(client, auth, name="csv-profiler") -> dict:
     return response.json()
 
 
-def test_install_ticket_shape(client, auth):
+def test_an_install_ticket_is_a_15_minute_token_with_both_install_commands(client, auth):
     body = ticket(client, auth)
     token = body["install_token"]
     assert token.startswith("sk_install_") and len(token) == len("sk_install_") + 32
@@ -297,7 +278,7 @@ def test_install_token_works_once_then_410(client, auth):
 
 def test_install_token_expires_after_15_minutes_then_404(client, auth, clock):
     token = ticket(client, auth)["install_token"]
-    clock.now += 15 * 60 + 1
+    clock.advance(15 * 60 + 1)
     assert_error(client.get(f"/api/install/{token}"), 404, "not_found")
 
 
@@ -338,9 +319,8 @@ def test_package_needs_a_token(client):
     assert_error(client.get("/api/skills/csv-profiler/package"), 401, "unauthorized")
 
 
-def test_package_over_the_size_limit_is_413(tmp_path, market, clock):
-    small = Settings(marketplace=market, data_dir=tmp_path / "d2", max_package_bytes=1000)
-    app = create_app(small, store=SQLiteStore(small.store_path, clock=clock))
+def test_package_over_the_size_limit_is_413(make_app, market):
+    app = make_app(marketplace=market, max_package_bytes=1000)
     token = app.state.services.tokens.mint_api_token(Identity.local("a@example.com"))
     response = client_for(app).get(
         "/api/skills/csv-profiler/package", headers={"Authorization": f"Bearer {token}"}
@@ -352,7 +332,10 @@ def test_install_script_has_the_public_url_baked_in(client):
     response = client.get("/install.sh")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/x-shellscript")
-    assert 'BASE_URL="${SKILLPORT_URL:-https://skills.example.com}"' in response.text
+    assert (
+        'BASE_URL="${SKILLPORT_CONNECTOR_URL:-${SKILLPORT_URL:-https://skills.example.com}}"'
+        in response.text
+    )
     assert "__SKILLPORT_BASE_URL__" not in response.text
 
 

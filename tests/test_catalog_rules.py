@@ -494,7 +494,7 @@ def test_unknown_surface_tag_is_a_warning(load):
 # -- duplicates, files, limits --------------------------------------------------------------
 
 
-def test_duplicate_skill_names_first_wins_and_both_paths_are_named(load):
+def test_one_skill_name_in_two_plugins_serves_both_under_qualified_ids(load):
     cat = load(
         {
             MP: marketplace({"name": "a", "source": "./a"}, {"name": "b", "source": "./b"}),
@@ -502,9 +502,24 @@ def test_duplicate_skill_names_first_wins_and_both_paths_are_named(load):
             "b/skills/same/SKILL.md": skill_md("same"),
         }
     )
-    assert cat.skill("same").plugin == "a"
+    assert sorted(cat.skills) == ["a:same", "b:same"]
+    assert cat.skill("same") is None  # ambiguous: the caller names one
+    assert cat.skill("b:same").path == "b/skills/same"
+    assert [s.plugin for s in cat.candidates("same")] == ["a", "b"]
+    assert not [f for f in cat.findings if "duplicate skill" in f.message]
+
+
+def test_one_skill_name_twice_in_one_plugin_first_wins_and_both_paths_are_named(load):
+    cat = load(
+        {
+            MP: marketplace({"name": "a", "source": "./a", "skills": ["./one", "./two"]}),
+            "a/one/SKILL.md": skill_md("same"),
+            "a/two/SKILL.md": skill_md("same"),
+        }
+    )
+    assert cat.skill("same").path == "a/one"
     [dup] = [f for f in cat.findings if "duplicate skill" in f.message]
-    assert dup.file == "b/skills/same/SKILL.md" and "a/skills/same/SKILL.md" in dup.message
+    assert dup.file == "a/two/SKILL.md" and "a/one/SKILL.md" in dup.message
 
 
 def test_skill_files_are_listed_recursively(load):

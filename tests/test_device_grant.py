@@ -143,14 +143,8 @@ def test_a_user_code_is_settled_once(flow):
     assert flow.start_sign_in(answer.user_code) is None  # no longer waiting
 
 
-def test_the_metadata_advertises_the_device_endpoint_and_grant(tmp_path):
-    from serving import client_for
-
-    from skillport_connector.app import create_app
-    from skillport_connector.settings import Settings, demo_marketplace
-
-    app = create_app(Settings(marketplace=demo_marketplace(), data_dir=tmp_path, audit_log=""))
-    with client_for(app) as http:
+def test_the_metadata_advertises_the_device_endpoint_and_grant(client):
+    with client as http:
         meta = http.get("/.well-known/oauth-authorization-server").json()
     assert meta["device_authorization_endpoint"].endswith("/device_authorization")
     assert DEVICE_CODE_GRANT in meta["grant_types_supported"]

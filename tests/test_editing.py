@@ -8,17 +8,18 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from conftest import skill_md
+from conftest import AppFactory, skill_md
 from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer, git
 from serving import client_for, free_port, in_thread
 
-from skillport_connector.app import create_app
+from skillport_connector.app import ConnectorApp
 from skillport_connector.auth import Identity
 from skillport_connector.catalog import load_catalog
-from skillport_connector.settings import Settings, demo_marketplace
+from skillport_connector.settings import demo_marketplace
 from skillport_connector.sources.tree import DirectoryTree
 
 ED = Identity.local("ed@example.com", name="Ed Itor")
@@ -47,30 +48,21 @@ def server(tmp_path: Path):
         yield srv
 
 
-def make_app(
-    server: GitHttpServer, tmp_path: Path, *, write_token: str | None = WRITE_TOKEN, audit: str = ""
-):
-    settings = Settings(
-        marketplace=server.url("market"),
-        data_dir=tmp_path / "appdata",
-        git_read_token=READ_TOKEN,
-        git_write_token=write_token,
-        poll_interval=0,
-        min_refresh_interval=0,
-        audit_log=audit,
-        public_url="http://skills.test",
-    )
-    return create_app(settings)
+def editable(server: GitHttpServer, *, write_token: str | None = WRITE_TOKEN) -> dict[str, Any]:
+    """The settings of a connector that edits ``server``'s marketplace (for ``make_app``)."""
+    return {
+        "marketplace": server.url("market"),
+        "git_read_token": READ_TOKEN,
+        "git_write_token": write_token,
+        "poll_interval": 0,
+        "min_refresh_interval": 0,
+        "public_url": "http://skills.test",
+    }
 
 
 @pytest.fixture
-def app(server, tmp_path):
-    return make_app(server, tmp_path, audit=str(tmp_path / "audit.jsonl"))
-
-
-@pytest.fixture
-def client(app):
-    return client_for(app)
+def app(make_app: AppFactory, server: GitHttpServer, tmp_path: Path) -> ConnectorApp:
+    return make_app(**editable(server), audit_log=str(tmp_path / "audit.jsonl"))
 
 
 def auth(app, who: Identity) -> dict[str, str]:
@@ -123,7 +115,8 @@ def test_save_is_one_commit_with_a_requested_by_trailer(server, app, client, tmp
     assert result["commit"] == head(server)
     assert git("rev-parse", f"{result['commit']}^", cwd=bare(server)).strip() == before
     message = git("log", "-1", "--format=%B", cwd=bare(server))
-    assert message.startswith("Update skill meeting-notes\n\nAdd examples\n")
+    # commitMessage is the commit's message, as the original connector's.
+    assert message.startswith("Add examples\n\nRequested-by: ")
     assert f"Requested-by: Wri Ter <writer@example.com> ({WRITER.id})" in message
     assert (
         git("log", "-1", "--format=%an <%ae>", cwd=bare(server)).strip()
@@ -181,7 +174,15 @@ def test_new_skill_in_a_new_group_gets_plugin_json_and_stays_unpublished(server,
     )
     assert response.status_code == 200, response.text
     manifest = json.loads(show(server, "plugins/sales/.claude-plugin/plugin.json"))
-    assert manifest == {"name": "sales", "version": "1.0.0", "description": "Sales helpers"}
+    # author and license default as the original connector's did: the editor, MIT.
+    assert manifest == {
+        "name": "sales",
+        "version": "1.0.0",
+        "description": "Sales helpers",
+        "author": {"name": "Ed Itor", "email": "ed@example.com"},
+        "license": "MIT",
+        "keywords": [],
+    }
     assert json.loads(show(server, ".claude-plugin/marketplace.json")) == json.loads(
         show(server, ".claude-plugin/marketplace.json", "main~1")
     )
@@ -376,8 +377,8 @@ def test_malformed_json_body_is_400(app, client):
     assert response.status_code == 400 and response.json()["error"] == "bad_request"
 
 
-def test_push_with_a_read_only_token_fails_with_503_and_writes_nothing(server, tmp_path):
-    app = make_app(server, tmp_path, write_token=None)
+def test_push_with_a_read_only_token_fails_with_503_and_writes_nothing(server, make_app):
+    app = make_app(**editable(server, write_token=None))
     client = client_for(app)
     before = head(server)
     response = save(client, auth(app, ED), "changelog", {"notes.md": "n\n"})
@@ -398,9 +399,9 @@ def test_remote_down_during_a_save_is_503_and_nothing_changes(server, app, clien
     assert head(server) == before
 
 
-def test_plain_folder_marketplace_is_read_only(tmp_path):
+def test_plain_folder_marketplace_is_read_only(make_app, tmp_path):
     folder = shutil.copytree(demo_marketplace(), tmp_path / "plain")
-    app = create_app(Settings(marketplace=folder, data_dir=tmp_path / "d", audit_log=""))
+    app = make_app(marketplace=folder)
     response = save(client_for(app), auth(app, ED), "changelog", {"notes.md": "n"})
     assert response.status_code == 503 and "read-only" in response.json()["message"]
 
@@ -431,8 +432,8 @@ def root_market(tmp_path: Path):
         yield srv
 
 
-def test_a_writer_of_a_root_skill_cannot_save_into_the_whole_marketplace(root_market, tmp_path):
-    app = make_app(root_market, tmp_path)
+def test_a_writer_of_a_root_skill_cannot_save_into_the_whole_marketplace(root_market, make_app):
+    app = make_app(**editable(root_market))
     client = client_for(app)
     assert "root-skill" in {
         s["name"] for s in client.get("/api/skills", headers=auth(app, WRITER)).json()["skills"]
@@ -461,9 +462,9 @@ def looped_market(tmp_path: Path):
 
 
 def test_deleting_a_skill_with_a_self_link_neither_hangs_nor_blocks_other_requests(
-    looped_market, tmp_path
+    looped_market, make_app
 ):
-    app = make_app(looped_market, tmp_path)
+    app = make_app(**editable(looped_market))
     port = free_port()
     headers = {**auth(app, ED), "Host": "skills.test"}
     with in_thread(app, port) as base, ThreadPoolExecutor(1) as pool:

@@ -12,9 +12,8 @@ from conftest import skill_md
 from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer
 from serving import client_for
 
-from skillport_connector.app import create_app
 from skillport_connector.auth import Identity
-from skillport_connector.settings import Settings, demo_marketplace
+from skillport_connector.settings import demo_marketplace
 from skillport_connector.sources.git import GitSource, SourceUnavailable
 from skillport_connector.sources.gitrepo import Credentials
 
@@ -130,23 +129,21 @@ def test_missing_branch_fails_clearly(server, tmp_path):
 
 
 @pytest.fixture
-def app(server, tmp_path):
-    settings = Settings(
+def app(make_app, server):
+    return make_app(
         marketplace=server.url("market"),
-        data_dir=tmp_path / "appdata",
         git_read_token=READ_TOKEN,
         git_write_token=WRITE_TOKEN,
         poll_interval=0,
         min_refresh_interval=0,
         github_webhook_secret=SECRET,
         gitlab_webhook_token=SECRET,
-        audit_log="",
     )
-    return create_app(settings)
 
 
 @pytest.fixture
 def client(app):
+    """With the lifespan started, as the server runs."""
     with client_for(app) as c:
         yield c
 
@@ -237,14 +234,9 @@ def test_gitlab_webhook_checks_its_token(server, client, auth):
     assert "labbed" in names(client, auth)
 
 
-def test_webhooks_are_off_without_a_secret(server, tmp_path):
-    settings = Settings(
-        marketplace=server.url("market"),
-        data_dir=tmp_path / "x",
-        git_read_token=READ_TOKEN,
-        poll_interval=0,
-    )
-    client = client_for(create_app(settings))
+def test_webhooks_are_off_without_a_secret(server, make_app):
+    app = make_app(marketplace=server.url("market"), git_read_token=READ_TOKEN, poll_interval=0)
+    client = client_for(app)
     assert client.post("/webhooks/github", content=b"{}").status_code == 404
 
 
@@ -287,7 +279,7 @@ def test_poller_thread_refreshes_on_its_own(server, tmp_path):
         src.stop()
 
 
-def test_a_local_git_repository_path_works_as_a_source(tmp_path):
+def test_a_local_git_repository_path_works_as_a_source(tmp_path, make_app):
     repo = tmp_path / "local"
     shutil.copytree(demo_marketplace(), repo)
     from gitserver import git
@@ -295,7 +287,7 @@ def test_a_local_git_repository_path_works_as_a_source(tmp_path):
     git("init", "-q", "-b", "main", cwd=repo)
     git("add", "-A", cwd=repo)
     git("commit", "-q", "-m", "init", cwd=repo)
-    app = create_app(Settings(marketplace=repo, data_dir=tmp_path / "d", audit_log=""))
+    app = make_app(marketplace=repo)
     token = app.state.services.tokens.mint_api_token(Identity.local("ann@example.com"))
     health = client_for(app).get("/healthz", headers={"Authorization": f"Bearer {token}"})
     assert health.json()["upstream"]["commit"] == git("rev-parse", "HEAD", cwd=repo).strip()

@@ -156,7 +156,16 @@ def test_make_run_demo_is_editable_end_to_end(server, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     edited = tmp_path / "edit/house-style/SKILL.md"
-    assert result.stdout.strip().splitlines()[-1] == f"SKILL_DIR={edited.parent}"
+    # As the original edit.sh: SKILL_DIR=, then FILES: and the file list, and .edit_info.
+    lines = result.stdout.strip().splitlines()
+    assert lines[-3:] == [f"SKILL_DIR={edited.parent}", "FILES:", "  SKILL.md"]
+    info = json.loads((edited.parent / ".edit_info").read_text())
+    assert info == {
+        "name": "house-style",
+        "plugin": "brand",
+        "version": info["version"],
+        "files": ["SKILL.md"],
+    }
     text = edited.read_text() + "\n- Use the Oxford comma.\n"
     saved = httpx.post(
         f"{server['base']}/api/skills/house-style",
@@ -392,7 +401,8 @@ def test_install_sh_edits_in_a_fresh_private_folder(tmp_path):
         [(200, payload(SKILL))], tmp_path, "--edit", env={"TMPDIR": str(shared)}
     )
     assert result.returncode == 0, result.stderr
-    skill_dir = Path(result.stdout.strip().splitlines()[-1].removeprefix("SKILL_DIR="))
+    [line] = [x for x in result.stdout.splitlines() if x.startswith("SKILL_DIR=")]
+    skill_dir = Path(line.removeprefix("SKILL_DIR="))
     assert skill_dir.name == "evil" and (skill_dir / "SKILL.md").is_file()
     folder = skill_dir.parent
     assert folder.parent == shared and folder.name.startswith("skillport-edit.")
@@ -410,7 +420,7 @@ def test_install_sh_edits_twice_into_two_folders(tmp_path):
             [(200, payload(SKILL))], tmp_path, "--edit", env={"TMPDIR": str(shared)}
         )
         assert result.returncode == 0, result.stderr
-        dirs.append(result.stdout.strip().splitlines()[-1])
+        dirs.append([x for x in result.stdout.splitlines() if x.startswith("SKILL_DIR=")])
     assert dirs[0] != dirs[1]
 
 

@@ -11,12 +11,12 @@ import hashlib
 import json
 import secrets
 from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import httpx2
 import pytest
+from conftest import build_app
 from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.client.session import ClientSession
 from mcp.client.sse import sse_client
@@ -29,28 +29,28 @@ from mcp.shared.auth import (
 )
 from serving import client_for, free_port, in_thread
 
-from skillport_connector.app import create_app
-from skillport_connector.settings import Settings, demo_marketplace
+from skillport_connector.auth.oauth import ACCESS_TTL
+from skillport_connector.clock import FakeClock
+from skillport_connector.settings import demo_marketplace
 
 REDIRECT = "http://127.0.0.1:3999/callback"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("mcp")
+    """One connector for the module, served in a thread, on a clock the tests move."""
     port = free_port()
-    settings = Settings(
-        marketplace=demo_marketplace(),
-        data_dir=tmp / "data",
+    clock = FakeClock()
+    app = build_app(
+        tmp_path_factory.mktemp("mcp") / "data",
+        clock=clock,
         port=port,
-        audit_log="",
         mcp_classic_tools=True,
         rate_limit_ip=100_000,  # every sign-in here comes from 127.0.0.1
         rate_limit_register=100_000,
     )
-    app = create_app(settings)
     with in_thread(app, port) as base:
-        yield {"base": base, "app": app}
+        yield {"base": base, "app": app, "clock": clock}
 
 
 class Memory(TokenStorage):
@@ -296,7 +296,7 @@ def mcp_status(base: str, access_token: str) -> int:
     return httpx.post(f"{base}/mcp", json=body, headers=headers).status_code
 
 
-def test_metadata_documents(server):
+def test_metadata_names_the_mcp_resource_its_authorization_server_and_s256(server):
     base = server["base"]
     prm = httpx.get(f"{base}/.well-known/oauth-protected-resource").json()
     assert prm["resource"] == f"{base}/mcp" and prm["authorization_servers"] == [base]
@@ -435,14 +435,12 @@ def test_token_for_another_audience_is_refused(server):
     assert r.status_code == 302 and "error=invalid_target" in r.headers["location"]
 
 
-def test_expired_access_token_is_refused(server):
-    from skillport_connector.store import keys
-
+def test_an_access_token_is_refused_once_its_hour_is_over(server):
     base = server["base"]
     _, issued = tokens_for(base)
-    store = server["app"].state.store
-    # What expiry does in the store (expiry itself: tests/test_oauth_server.py, with a clock).
-    store.delete(keys.hashed(keys.OAUTH_ACCESS, issued["access_token"]))
+    server["clock"].advance(ACCESS_TTL - 1)
+    assert mcp_status(base, issued["access_token"]) == 200
+    server["clock"].advance(2)
     assert mcp_status(base, issued["access_token"]) == 401
 
 
@@ -475,15 +473,8 @@ def test_host_header_from_elsewhere_is_refused_by_dns_rebinding_protection(serve
     assert httpx.post(f"{server['base']}/mcp", json=body, headers=headers).status_code in (403, 421)
 
 
-def test_dev_sign_in_is_off_when_not_on_loopback(tmp_path: Path):
-    settings = Settings(
-        marketplace=demo_marketplace(),
-        data_dir=tmp_path,
-        host="0.0.0.0",
-        audit_log="",
-        public_url="https://skills.example.com",
-    )
-    client = client_for(create_app(settings))
+def test_dev_sign_in_is_off_when_not_on_loopback(make_app):
+    client = client_for(make_app(host="0.0.0.0", public_url="https://skills.example.com"))
     assert client.get("/login").status_code == 404
 
 
@@ -574,11 +565,8 @@ def test_skills_get_refuses_unknown_and_hidden_skills(server):
     assert "error" in hidden
 
 
-def test_sign_in_requests_are_rate_limited_per_address_with_retry_after(tmp_path: Path):
-    settings = Settings(
-        marketplace=demo_marketplace(), data_dir=tmp_path, audit_log="", rate_limit_ip=3
-    )
-    client = client_for(create_app(settings))
+def test_sign_in_requests_are_rate_limited_per_address_with_retry_after(make_app):
+    client = client_for(make_app(rate_limit_ip=3))
     statuses = [
         client.post("/register", json={"redirect_uris": [REDIRECT]}).status_code for _ in range(4)
     ]
@@ -587,13 +575,10 @@ def test_sign_in_requests_are_rate_limited_per_address_with_retry_after(tmp_path
     assert limited.json()["error"] == "rate_limited" and int(limited.headers["Retry-After"]) >= 1
 
 
-def test_install_tokens_are_rate_limited_per_user(tmp_path: Path):
+def test_install_tokens_are_rate_limited_per_user(make_app):
     from skillport_connector.auth import Identity
 
-    settings = Settings(
-        marketplace=demo_marketplace(), data_dir=tmp_path, audit_log="", rate_limit_user=2
-    )
-    app = create_app(settings)
+    app = make_app(rate_limit_user=2)
     token = app.state.services.tokens.mint_api_token(Identity.local("busy@example.com"))
     client = client_for(app)
     h = {"Authorization": f"Bearer {token}"}

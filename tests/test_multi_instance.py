@@ -22,6 +22,8 @@ from test_mcp_oauth import REDIRECT, auth_params, mcp_status, pkce, register
 
 from skillport_connector.settings import demo_marketplace
 
+pytestmark = pytest.mark.needs_redis
+
 SECRET = "cluster-secret"
 
 

@@ -9,7 +9,6 @@ import httpx
 import pytest
 from serving import client_for, free_port, serve
 
-from skillport_connector.app import create_app
 from skillport_connector.settings import ConfigError, Settings, demo_marketplace
 
 REDIRECT = "http://127.0.0.1:3999/callback"
@@ -40,10 +39,10 @@ def test_a_public_https_url_without_an_identity_provider_does_not_start(tmp_path
         config.check()
 
 
-def test_behind_a_proxy_the_development_sign_in_is_not_served(tmp_path):
-    config = settings(tmp_path, host="127.0.0.1", public_url="https://skills.example.com")
-    assert not config.dev_sign_in
-    client = client_for(create_app(config), follow_redirects=False)
+def test_behind_a_proxy_the_development_sign_in_is_not_served(make_app):
+    app = make_app(host="127.0.0.1", public_url="https://skills.example.com")
+    assert not app.state.services.settings.dev_sign_in
+    client = client_for(app, follow_redirects=False)
     proxied = {"Host": "skills.example.com", "X-Forwarded-For": "203.0.113.9"}
     client_id = client.post(
         "/register", json={"redirect_uris": [REDIRECT]}, headers=proxied
@@ -55,11 +54,12 @@ def test_behind_a_proxy_the_development_sign_in_is_not_served(tmp_path):
     assert client.post("/login", data=form, headers=proxied).status_code == 404
 
 
-def test_on_a_loopback_public_url_the_development_sign_in_is_served(tmp_path):
-    config = settings(tmp_path)
+def test_on_a_loopback_public_url_the_development_sign_in_is_served(make_app):
+    app = make_app()
+    config = app.state.services.settings
     config.check()
     assert config.dev_sign_in
-    client = client_for(create_app(config), follow_redirects=False)
+    client = client_for(app, follow_redirects=False)
     client_id = client.post("/register", json={"redirect_uris": [REDIRECT]}).json()["client_id"]
     r = client.get("/authorize", params=authorize_params(client_id))
     assert r.status_code == 302 and r.headers["location"].startswith("/login?pending=")
@@ -88,23 +88,23 @@ def test_an_http_public_url_on_loopback_starts(tmp_path):
 # -- 12: registration is bounded ------------------------------------------------------------
 
 
-def test_an_oversized_registration_is_refused_with_413(tmp_path):
-    client = client_for(create_app(settings(tmp_path)))
+def test_an_oversized_registration_is_refused_with_413(make_app):
+    client = client_for(make_app())
     body = {"redirect_uris": [REDIRECT], "client_name": "x", "logo_uri": "y" * 9000}
     r = client.post("/register", json=body)
     assert r.status_code == 413 and r.json()["error"] == "invalid_client_metadata"
 
 
-def test_registrations_are_rate_limited_per_address(tmp_path):
-    client = client_for(create_app(settings(tmp_path, rate_limit_register=2)))
+def test_registrations_are_rate_limited_per_address(make_app):
+    client = client_for(make_app(rate_limit_register=2))
     statuses = [
         client.post("/register", json={"redirect_uris": [REDIRECT]}).status_code for _ in range(3)
     ]
     assert statuses == [201, 201, 429]
 
 
-def test_unknown_registration_metadata_is_not_stored(tmp_path):
-    app = create_app(settings(tmp_path))
+def test_unknown_registration_metadata_is_not_stored(make_app):
+    app = make_app()
     client = client_for(app)
     body = {"redirect_uris": [REDIRECT], "software_statement": "s" * 4000}
     reg = client.post("/register", json=body).json()
@@ -132,9 +132,9 @@ def test_forged_forwarded_for_does_not_escape_the_per_address_limit(tmp_path):
     assert statuses == [201, 201, 201, 429]
 
 
-def test_a_trusted_proxy_names_the_client_address(tmp_path):
-    config = settings(tmp_path, rate_limit_ip=1, trusted_proxies=("10.0.0.0/8",))
-    client = client_for(create_app(config), client=("10.1.2.3", 4000))
+def test_a_trusted_proxy_names_the_client_address(make_app):
+    app = make_app(rate_limit_ip=1, trusted_proxies=("10.0.0.0/8",))
+    client = client_for(app, client=("10.1.2.3", 4000))
     first = client.post(
         "/register", json={"redirect_uris": [REDIRECT]}, headers={"X-Forwarded-For": "192.0.2.1"}
     )
@@ -167,7 +167,7 @@ def test_trusted_proxies_must_be_addresses_or_ranges(tmp_path):
         "http://localhost.evil.com/cb",
     ],
 )
-def test_a_look_alike_loopback_redirect_uri_is_refused(tmp_path, uri):
-    client = client_for(create_app(settings(tmp_path)))
+def test_a_look_alike_loopback_redirect_uri_is_refused(make_app, uri):
+    client = client_for(make_app())
     r = client.post("/register", json={"redirect_uris": [uri]})
     assert r.status_code == 400 and r.json()["error"] == "invalid_redirect_uri"

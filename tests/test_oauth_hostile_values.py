@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import build_app
 from serving import client_for
 from starlette.requests import Request
 
-from skillport_connector.app import create_app
 from skillport_connector.auth.errors import OAuthError, RedirectError
 from skillport_connector.auth.handlers.common import COOKIE, same_browser
 from skillport_connector.auth.oauth import OAuthServer
@@ -84,7 +84,7 @@ def test_repeated_grant_types_are_kept_once(server):
 
 
 def test_a_registration_of_unhashable_items_over_http_is_a_400(tmp_path):
-    client = client_for(create_app(settings(tmp_path)))
+    client = client_for(app_for(tmp_path))
     r = client.post("/register", json={"redirect_uris": [[]], "grant_types": [{}]})
     assert r.status_code == 400 and r.json()["error"] == "invalid_redirect_uri"
 
@@ -134,7 +134,7 @@ def test_the_consent_target_is_never_percent_decoded():
 
 
 def test_the_consent_page_names_the_real_host(tmp_path):
-    app = create_app(settings(tmp_path))
+    app = app_for(tmp_path)
     client = client_for(app, follow_redirects=False)
     uri = "https://client.example/x%2F@evil.example/cb"
     client_id = client.post("/register", json={"redirect_uris": [uri]}).json()["client_id"]
@@ -215,8 +215,13 @@ def test_the_sign_in_cookie_of_the_starting_browser_matches():
 # -- 2: the development sign-in needs nobody else to reach the server --------------------------
 
 
-def settings(tmp_path: Path, **kwargs: object) -> Settings:
+def settings(tmp_path: Path, **kwargs: Any) -> Settings:
     return Settings(marketplace=demo_marketplace(), data_dir=tmp_path, audit_log="", **kwargs)
+
+
+def app_for(tmp_path: Path, **kwargs: Any) -> Any:
+    """The connector through the suite's one factory, with the settings of :func:`settings`."""
+    return build_app(tmp_path, marketplace=demo_marketplace(), **kwargs)
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
@@ -230,8 +235,7 @@ def test_without_an_identity_provider_a_server_listening_off_loopback_does_not_s
 
 
 def test_listening_off_loopback_serves_no_development_sign_in(tmp_path):
-    config = settings(tmp_path, host="0.0.0.0", public_url="http://localhost:8787")
-    client = client_for(create_app(config))
+    client = client_for(app_for(tmp_path, host="0.0.0.0", public_url="http://localhost:8787"))
     assert client.get("/login", headers={"Host": "localhost:8787"}).status_code == 404
 
 

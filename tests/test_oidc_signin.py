@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from conftest import build_app
 from mcp.shared.auth import AuthorizationCodeResult
 from serving import free_port, in_thread
 from test_mcp_oauth import (
@@ -28,7 +29,6 @@ from test_mcp_oauth import (
     register,
 )
 
-from skillport_connector.app import create_app
 from skillport_connector.settings import ConfigError, Settings, demo_marketplace
 
 OP_DIR = Path(__file__).parent / "oidc"
@@ -61,11 +61,9 @@ def op_and_connector(tmp_path_factory):
     assert op.stdout is not None
     line = op.stdout.readline()
     assert line.startswith("ready"), line
-    settings = Settings(
-        marketplace=demo_marketplace(),
-        data_dir=tmp_path_factory.mktemp("oidc"),
+    app = build_app(
+        tmp_path_factory.mktemp("oidc") / "data",
         port=port,
-        audit_log="",
         oidc_issuer=f"http://127.0.0.1:{op_port}",
         oidc_client_id=CLIENT_ID,
         oidc_client_secret=CLIENT_SECRET,
@@ -74,8 +72,7 @@ def op_and_connector(tmp_path_factory):
         rate_limit_ip=100_000,
         rate_limit_register=100_000,
     )
-    settings.check()
-    app = create_app(settings)
+    app.state.services.settings.check()
     try:
         with in_thread(app, port) as base:
             yield {"base": base, "op": f"http://127.0.0.1:{op_port}"}
@@ -145,6 +142,7 @@ class FormBrowser:
         return self.result
 
 
+@pytest.mark.needs_node("oidc")
 def test_mcp_client_signs_in_through_the_openid_provider(op_and_connector):
     base = op_and_connector["base"]
     browser = FormBrowser("kim@example.com")
@@ -161,6 +159,7 @@ def test_mcp_client_signs_in_through_the_openid_provider(op_and_connector):
     assert any("Allow access?" in text for _, text in browser.pages)  # our consent page came up
 
 
+@pytest.mark.needs_node("oidc")
 def test_mcp_client_signs_in_through_the_openid_provider_over_sse(op_and_connector):
     base = op_and_connector["base"]
     auth = provider(base, FormBrowser("ari@example.com"), path="/sse")
@@ -179,6 +178,7 @@ def sign_in_by_hand(base: str, login: str) -> FormBrowser:
     return browser
 
 
+@pytest.mark.needs_node("oidc")
 def test_an_account_outside_the_allowed_domains_gets_a_403_page_naming_them(op_and_connector):
     browser = sign_in_by_hand(op_and_connector["base"], "mallory@elsewhere.org")
     assert browser.result is None
@@ -186,15 +186,18 @@ def test_an_account_outside_the_allowed_domains_gets_a_403_page_naming_them(op_a
     assert status == 403 and "example.com" in text and "not allowed" in text
 
 
+@pytest.mark.needs_node("oidc")
 def test_an_unverified_email_does_not_pass_the_domain_check(op_and_connector):
     browser = sign_in_by_hand(op_and_connector["base"], "unverified@example.com")
     assert browser.result is None and browser.pages[-1][0] == 403
 
 
+@pytest.mark.needs_node("oidc")
 def test_an_allowed_account_gets_a_code(op_and_connector):
     assert sign_in_by_hand(op_and_connector["base"], "lee@example.com").result is not None
 
 
+@pytest.mark.needs_node("oidc")
 def test_the_callback_refuses_an_unknown_state(op_and_connector):
     r = httpx.get(f"{op_and_connector['base']}/callback", params={"code": "x", "state": "forged"})
     assert r.status_code == 400 and "expired" in r.text

@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import AppFactory
 from pagesite import DEMO, EDITOR, READER, make_library
+from serving import client_for
 from starlette.testclient import TestClient
 
-from skillport_connector.app import create_app, services_of
+from skillport_connector.app import ConnectorApp, services_of
 from skillport_connector.auth import Identity
 from skillport_connector.auth.handlers.common import COOKIE as SIGN_IN_COOKIE
-from skillport_connector.settings import Settings
 from skillport_connector.store import keys
 from skillport_connector.web import listing
 from skillport_connector.web.history import last_changed, skill_history
@@ -26,14 +27,14 @@ from skillport_connector.web.text import display
 
 
 @pytest.fixture
-def app(tmp_path: Path):
-    settings = Settings(marketplace=make_library(tmp_path), data_dir=tmp_path / "d", audit_log="")
-    return create_app(settings)
+def app(make_app: AppFactory, tmp_path: Path) -> ConnectorApp:
+    return make_app(marketplace=make_library(tmp_path))
 
 
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:
-    with TestClient(app, base_url=services_of(app).settings.base_url) as c:
+    """With the lifespan started, as the server runs."""
+    with client_for(app) as c:
         yield c
 
 
@@ -102,18 +103,14 @@ def test_the_session_cookie_is_httponly_lax_and_stored_only_as_a_hash(app, clien
     assert store.get(keys.hashed(keys.WEB_SESSION, token)) is not None
 
 
-def test_the_session_cookie_is_secure_behind_a_public_https_url(tmp_path):
-    settings = Settings(
-        marketplace=make_library(tmp_path), data_dir=tmp_path / "d", audit_log="",
-        public_url="https://skills.example.com",
-    )  # fmt: skip
-    app = create_app(settings)
+def test_the_session_cookie_is_secure_behind_a_public_https_url(make_app, tmp_path):
+    app = make_app(marketplace=make_library(tmp_path), public_url="https://skills.example.com")
     oauth = services_of(app).oauth
     pending_id = oauth.start_web("/")  # as /signin does, then the identity provider's callback
     oauth.signed_in(pending_id, Identity.local(READER))
     pending = oauth.pending(pending_id)
     assert pending is not None
-    with TestClient(app, base_url=settings.base_url) as client:
+    with client_for(app) as client:
         client.cookies.set(SIGN_IN_COOKIE, pending.browser)
         opened = client.get(f"/session?pending={pending_id}", follow_redirects=False)
     assert opened.status_code == 303
@@ -234,9 +231,9 @@ def test_a_skills_history_lists_the_commits_that_touched_it(app):
     assert last_changed(catalog)["csv-profiler"] == history[0].date
 
 
-def test_a_folder_library_has_no_history(tmp_path):
+def test_a_folder_library_has_no_history(make_app, tmp_path):
     folder = Path(shutil.copytree(DEMO, tmp_path / "plain"))
-    app = create_app(Settings(marketplace=folder, data_dir=tmp_path / "d", audit_log=""))
+    app = make_app(marketplace=folder)
     catalog = services_of(app).source.catalog
     assert skill_history(catalog, catalog.skills["csv-profiler"]) is None
     assert last_changed(catalog) == {}

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
+from conftest import build_app
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -19,9 +20,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from skillport_connector.app import create_app
 from skillport_connector.auth import Identity
-from skillport_connector.settings import Settings, demo_marketplace
+from skillport_connector.clock import FakeClock
+from skillport_connector.settings import demo_marketplace
 
 WORK = Path(tempfile.mkdtemp(prefix="skillport-schemathesis-"))
 atexit.register(shutil.rmtree, WORK, ignore_errors=True)
@@ -32,17 +33,15 @@ for args in (
     ["-c", "user.name=t", "-c", "user.email=t@e.com", "commit", "-q", "-m", "seed"],
 ):
     subprocess.run(["git", *args], cwd=MARKET, check=True, capture_output=True)
-APP = create_app(
-    Settings(
-        marketplace=MARKET,
-        data_dir=WORK / "data",
-        audit_log="",
-        poll_interval=0,
-        min_refresh_interval=0,
-        rate_limit_user=0,
-        rate_limit_ip=0,
-        allowed_hosts=("testserver",),  # schemathesis's ASGI client always sends this Host
-    )
+APP = build_app(
+    WORK / "data",
+    clock=FakeClock(),  # the editor's token lasts however long the generated cases take
+    marketplace=MARKET,
+    poll_interval=0,
+    min_refresh_interval=0,
+    rate_limit_user=0,
+    rate_limit_ip=0,
+    allowed_hosts=("testserver",),  # schemathesis's ASGI client always sends this Host
 )
 TOKEN = APP.state.services.tokens.mint_api_token(Identity.local("developer@localhost"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)

@@ -19,7 +19,7 @@ from skillport_connector.catalog.semver import InvalidVersion, Version, is_newer
         ("1.2.3", "1.10.0"),
     ],
 )
-def test_ordering(lower, higher):
+def test_versions_order_by_semver_precedence(lower, higher):
     assert Version.parse(lower) < Version.parse(higher)
     assert is_newer(higher, lower)
     assert not is_newer(lower, higher)
@@ -55,5 +55,5 @@ def test_unparseable_versions_compare_as_text():
         ("1.0.0-rc.1", "patch", "1.0.0"),
     ],
 )
-def test_bump(start, part, result):
+def test_a_bump_raises_its_part_and_resets_the_lower_ones(start, part, result):
     assert str(Version.parse(start).bump(part)) == result

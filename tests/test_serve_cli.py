@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 from pathlib import Path
 
 import httpx
-from serving import CLI, client_for, free_port, wait_healthy
+from serving import CLI, free_port, wait_healthy
 
-from skillport_connector.app import create_app
-from skillport_connector.settings import Settings
+from skillport_connector.settings import demo_marketplace
 
 TEXT_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR) \S+: ")
 INITIALIZE = {
@@ -84,10 +84,32 @@ def test_the_json_log_is_json_on_every_line(tmp_path: Path):
     assert not any("Terminating session" in r["message"] for r in records)
 
 
-def test_a_405_lists_every_method_of_the_path(tmp_path: Path):
-    client = client_for(create_app(Settings(data_dir=tmp_path, audit_log="")))
+def test_a_405_lists_every_method_of_the_path(client):
     r = client.put("/api/skills/csv-profiler")
     assert r.status_code == 405 and r.json()["error"] == "method_not_allowed"
     assert r.headers["allow"] == "GET, HEAD, POST, DELETE"  # read, save, delete
     assert "GET, HEAD, POST, DELETE" in r.json()["message"]
     assert client.get("/api/skills/csv-profiler/bump").headers["allow"] == "POST"
+
+
+def test_the_banner_counts_unpublished_skills_and_lists_access_errors(tmp_path: Path):
+    market = tmp_path / "market"
+    shutil.copytree(demo_marketplace(), market)
+    (market / ".skillport/access.json").write_text("{broken")
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--data-dir", str(tmp_path / "d")],
+        env={**os.environ, "SKILLPORT_MARKETPLACE": str(market), "SKILLPORT_AUDIT_LOG": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", proc)
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    first, second = out.splitlines()[:2]
+    assert "8 skills (1 in unpublished groups, listed only for their editors)" in first
+    assert "1 errors" in first
+    assert second.strip().startswith(".skillport/access.json: error:")

@@ -13,19 +13,20 @@ import shutil
 import threading
 import weakref
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
-from conftest import skill_md
+from conftest import AppFactory, skill_md
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from serving import client_for, free_port, in_thread
 
-from skillport_connector.app import create_app
+from skillport_connector.app import ConnectorApp
 from skillport_connector.auth import Identity
 from skillport_connector.catalog import Catalog
 from skillport_connector.services.webhooks import Coalescer
-from skillport_connector.settings import Settings, demo_marketplace
+from skillport_connector.settings import demo_marketplace
 from skillport_connector.sources.base import EditableSource, Source
 from skillport_connector.sources.git import GitSource
 from skillport_connector.sources.local import LocalSource
@@ -39,15 +40,15 @@ def market(tmp_path: Path) -> Path:
     return Path(shutil.copytree(demo_marketplace(), tmp_path / "market"))
 
 
-def folder_app(tmp_path: Path, market: Path, **overrides: object):
-    options: dict[str, object] = {
-        "audit_log": "",
-        "min_refresh_interval": 0,
-        "github_webhook_secret": SECRET,
-        **overrides,
-    }
-    settings = Settings(marketplace=market, data_dir=tmp_path / "data", **options)  # type: ignore[arg-type]
-    return create_app(settings)
+@pytest.fixture
+def folder_app(make_app: AppFactory, market: Path) -> AppFactory:
+    """``folder_app(**settings)``: a connector over the ``market`` folder, webhook on."""
+
+    def make(**settings: Any) -> ConnectorApp:
+        options = {"min_refresh_interval": 0, "github_webhook_secret": SECRET}
+        return make_app(marketplace=market, **{**options, **settings})
+
+    return make
 
 
 # -- the Source protocol -----------------------------------------------------------------------
@@ -65,8 +66,8 @@ def test_a_folder_is_a_source_and_a_git_repository_an_editable_one(tmp_path, mar
     assert isinstance(repo, EditableSource)
 
 
-def test_a_github_webhook_on_a_folder_marketplace_reloads_it(tmp_path, market):
-    app = folder_app(tmp_path, market)
+def test_a_github_webhook_on_a_folder_marketplace_reloads_it(market, folder_app):
+    app = folder_app()
     client = client_for(app)
     (market / "plugins/writing/skills/hooked").mkdir()
     (market / "plugins/writing/skills/hooked/SKILL.md").write_text(skill_md("hooked"))
@@ -81,8 +82,8 @@ def test_a_github_webhook_on_a_folder_marketplace_reloads_it(tmp_path, market):
 # -- caches die with their snapshot ------------------------------------------------------------
 
 
-def test_cached_listings_do_not_keep_old_snapshots_alive(tmp_path, market):
-    app = folder_app(tmp_path, market)
+def test_cached_listings_do_not_keep_old_snapshots_alive(folder_app):
+    app = folder_app()
     client = client_for(app)
     h = {"Authorization": f"Bearer {app.state.services.tokens.mint_api_token(ANN)}"}
     old: weakref.ref[Catalog] = weakref.ref(app.state.services.source.catalog)
@@ -93,8 +94,8 @@ def test_cached_listings_do_not_keep_old_snapshots_alive(tmp_path, market):
     assert old() is None, "a cache still holds the previous snapshot"
 
 
-def test_a_listing_is_built_once_per_snapshot_and_view(tmp_path, market):
-    app = folder_app(tmp_path, market)
+def test_a_listing_is_built_once_per_snapshot_and_view(folder_app):
+    app = folder_app()
     snapshots = app.state.services.snapshots
     catalog = app.state.services.source.catalog
     built = []
@@ -167,17 +168,13 @@ async def install_over_mcp(base: str, times: int) -> list[bool]:
         return errors
 
 
-def test_mcp_install_skill_is_rate_limited_like_rest(tmp_path, market):
+def test_mcp_install_skill_is_rate_limited_like_rest(make_app, market):
     port = free_port()
-    app = create_app(
-        Settings(
-            marketplace=market,
-            data_dir=tmp_path / "d",
-            port=port,
-            audit_log="",
-            mcp_classic_tools=True,
-            rate_limit_user=3,
-        ),
+    app = make_app(
+        marketplace=market,
+        port=port,
+        mcp_classic_tools=True,
+        rate_limit_user=3,
         mcp_auth=False,  # the dev user, on loopback
     )
     with in_thread(app, port) as base:
@@ -187,8 +184,8 @@ def test_mcp_install_skill_is_rate_limited_like_rest(tmp_path, market):
     assert 'skillport_tokens_minted_total{kind="install"} 3.0' in metrics
 
 
-def test_install_and_edit_tokens_are_counted_in_the_metrics(tmp_path, market):
-    app = folder_app(tmp_path, market)
+def test_install_and_edit_tokens_are_counted_in_the_metrics(folder_app):
+    app = folder_app()
     client = client_for(app)
     h = {"Authorization": f"Bearer {app.state.services.tokens.mint_api_token(ANN)}"}
     client.get("/api/skills/changelog/install", headers=h)
@@ -200,8 +197,8 @@ def test_install_and_edit_tokens_are_counted_in_the_metrics(tmp_path, market):
 # -- spent tokens ------------------------------------------------------------------------------
 
 
-def test_a_spent_install_token_answers_410_without_reading_the_skill(tmp_path, market):
-    app = folder_app(tmp_path, market)
+def test_a_spent_install_token_answers_410_without_reading_the_skill(market, folder_app):
+    app = folder_app()
     client = client_for(app)
     h = {"Authorization": f"Bearer {app.state.services.tokens.mint_api_token(ANN)}"}
     token = client.get("/api/skills/csv-profiler/install", headers=h).json()["install_token"]
@@ -212,8 +209,8 @@ def test_a_spent_install_token_answers_410_without_reading_the_skill(tmp_path, m
     assert replay.status_code == 410 and replay.json()["error"] == "gone"
 
 
-def test_an_unspent_token_survives_a_failed_build(tmp_path, market):
-    app = folder_app(tmp_path, market)
+def test_an_unspent_token_survives_a_failed_build(market, folder_app):
+    app = folder_app()
     client = client_for(app)
     h = {"Authorization": f"Bearer {app.state.services.tokens.mint_api_token(ANN)}"}
     token = client.get("/api/skills/csv-profiler/install", headers=h).json()["install_token"]
@@ -225,8 +222,8 @@ def test_an_unspent_token_survives_a_failed_build(tmp_path, market):
     assert client.get(f"/api/install/{token}").status_code == 200
 
 
-def test_the_audit_log_has_one_line_per_minted_token(tmp_path, market):
-    app = folder_app(tmp_path, market, audit_log=str(tmp_path / "audit.jsonl"))
+def test_the_audit_log_has_one_line_per_minted_token(tmp_path, folder_app):
+    app = folder_app(audit_log=str(tmp_path / "audit.jsonl"))
     client = client_for(app)
     h = {"Authorization": f"Bearer {app.state.services.tokens.mint_api_token(ANN)}"}
     client.get("/api/skills/changelog/install", headers=h)
@@ -239,11 +236,11 @@ def test_the_audit_log_has_one_line_per_minted_token(tmp_path, market):
 # -- one summary, two wire shapes; one error table per protocol -------------------------------
 
 
-def test_rest_and_mcp_summaries_come_from_one_record(tmp_path, market):
+def test_rest_and_mcp_summaries_come_from_one_record(folder_app):
     from skillport_connector.api.schemas import SkillSummary as RestShape
     from skillport_connector.services import skills
 
-    app = folder_app(tmp_path, market)
+    app = folder_app()
     view = app.state.services.view(ANN)
     summary = next(s for s in skills.list_skills(view) if s.name == "csv-profiler")
     assert set(summary.rest()) == set(RestShape.model_fields) - {"score"}

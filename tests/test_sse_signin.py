@@ -8,25 +8,21 @@ import asyncio
 
 import httpx
 import pytest
+from conftest import build_app
 from serving import free_port, in_thread
 from test_mcp_oauth import Browser, Memory, call_auth_over_http, call_auth_over_sse, provider
-
-from skillport_connector.app import create_app
-from skillport_connector.settings import Settings, demo_marketplace
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     port = free_port()
-    settings = Settings(
-        marketplace=demo_marketplace(),
-        data_dir=tmp_path_factory.mktemp("sse"),
+    app = build_app(
+        tmp_path_factory.mktemp("sse") / "data",
         port=port,
-        audit_log="",
         rate_limit_ip=100_000,
         rate_limit_register=100_000,
     )
-    with in_thread(create_app(settings), port) as url:
+    with in_thread(app, port) as url:
         yield url
 
 

@@ -1,16 +1,20 @@
-"""The Redis store behaves like the embedded one: values, expiry, atomic single use."""
+"""The Redis store behaves like the embedded one: values, expiry, atomic single use.
+Expiry is Redis' own (its clock, not the connector's): the tests read the lifetimes Redis
+holds and move a deadline into the past rather than wait for it."""
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis
 from redisserver import RedisServer
 from serving import client_for
 
 from skillport_connector.auth import Identity, TokenService
 from skillport_connector.store.redis import RedisStore
+
+pytestmark = pytest.mark.needs_redis
 
 
 @pytest.fixture(scope="module")
@@ -30,16 +34,47 @@ def store(redis_url, request):
     return RedisStore(redis_url, prefix=f"t{request.node.name}:")
 
 
-def test_values_round_trip(store):
+def test_a_value_is_read_back_until_deleted(store):
     store.put("k", {"v": [1, "x"]})
     assert store.get("k") == {"v": [1, "x"]}
     assert store.delete("k") and store.get("k") is None
 
 
-def test_expiry_is_enforced_by_redis(store):
-    store.put("k", {"v": 1}, ttl=0.3)
+@pytest.fixture
+def raw(redis_url):
+    """Redis itself, to read and move the lifetimes the store set."""
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+def test_a_lifetime_becomes_a_redis_expiry_of_that_many_milliseconds(store, raw):
+    store.put("k", {"v": 1}, ttl=300)
+    assert 299_000 < raw.pttl(store.prefix + "k") <= 300_000
+    store.put("forever", {"v": 1})
+    assert raw.pttl(store.prefix + "forever") == -1  # no lifetime: no expiry
+
+
+def test_the_used_marker_of_a_claim_expires_with_its_value(store, raw):
+    store.put("k", {"v": 1}, ttl=300)
+    assert store.claim("k") == ({"v": 1}, True)
+    value_left = raw.pttl(store.prefix + "k")
+    assert 0 < raw.pttl(store.prefix + "k:used") <= value_left + 5  # never outlives it
+
+
+def test_a_counter_expires_at_the_end_of_its_first_window(store, raw):
+    assert store.incr("n", ttl=60) == 1
+    first = raw.pttl(store.prefix + "n")
+    assert 59_000 < first <= 60_000
+    assert store.incr("n", ttl=60) == 2
+    assert raw.pttl(store.prefix + "n") <= first  # a later hit does not extend the window
+
+
+def test_a_value_past_its_redis_deadline_is_gone_and_cannot_be_claimed(store, raw):
+    store.put("k", {"v": 1}, ttl=300)
     assert store.get("k") == {"v": 1}
-    time.sleep(0.5)
+    now_seconds, now_micros = raw.time()  # Redis' clock decides, not this process's
+    raw.pexpireat(store.prefix + "k", now_seconds * 1000 + now_micros // 1000 - 1)
     assert store.get("k") is None
     assert store.claim("k") == (None, False)
 
@@ -58,7 +93,7 @@ def test_putting_a_value_again_resets_its_use(store):
     assert store.claim("k") == ({"x": 2}, True)
 
 
-def test_tokens_work_on_redis(store):
+def test_api_and_single_use_install_tokens_work_on_redis(store):
     tokens = TokenService(store)
     who = Identity.local("r@example.com")
     token = tokens.mint_api_token(who)
@@ -68,14 +103,8 @@ def test_tokens_work_on_redis(store):
     assert tokens.redeem_install_token(ticket).status == "used"
 
 
-def test_redis_down_gives_503_then_recovers_without_manual_steps(redis_server, tmp_path):
-    from skillport_connector.app import create_app
-    from skillport_connector.settings import Settings, demo_marketplace
-
-    settings = Settings(
-        marketplace=demo_marketplace(), data_dir=tmp_path, audit_log="", redis_url=redis_server.url
-    )
-    app = create_app(settings)
+def test_redis_down_gives_503_then_recovers_without_manual_steps(redis_server, make_app):
+    app = make_app(redis_url=redis_server.url)
     client = client_for(app)
     who = Identity.local("down@example.com")
     token = app.state.services.tokens.mint_api_token(who)

@@ -154,3 +154,34 @@ def test_validate_json_report_of_a_hostile_tree_is_valid_utf8_json(tmp_path: Pat
     code, out, _ = run(capsys, str(_hostile_tree(tmp_path)), "--json")
     report = json.loads(out.encode("utf-8"))
     assert code == 1 and report["findings"]
+
+
+def test_a_folder_that_is_not_a_marketplace_exits_two(tmp_path: Path, capsys):
+    (tmp_path / "notes.txt").write_text("hello\n")
+    code, out, err = run(capsys, str(tmp_path))
+    assert code == 2 and "is not a marketplace" in err and out == ""
+
+
+def test_the_summary_says_how_many_skills_are_in_unpublished_groups(capsys):
+    _, out, _ = run(capsys, str(demo_marketplace()))
+    assert "8 skills (1 in unpublished groups, listed only for their editors)" in out
+
+
+def test_a_broken_access_json_counts_as_an_error(tmp_path: Path, capsys):
+    write_tree(
+        tmp_path,
+        {
+            MP: marketplace({"name": "a", "source": "./a"}),
+            "a/skills/one/SKILL.md": skill_md("one"),
+            ".skillport/access.json": "{not json",
+        },
+    )
+    code, out, _ = run(capsys, str(tmp_path))
+    assert code == 1
+    assert ".skillport/access.json" in out and "1 errors" in out
+
+
+def test_a_git_url_is_named_as_given_with_a_hint(capsys):
+    code, _, err = run(capsys, "https://github.com/acme/skills.git")
+    assert code == 2
+    assert "https://github.com/acme/skills.git is not a folder" in err and "git clone" in err

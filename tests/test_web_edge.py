@@ -9,12 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import AppFactory
 from serving import client_for
 
-from skillport_connector.app import create_app
+from skillport_connector.app import ConnectorApp
 from skillport_connector.auth import Identity
-from skillport_connector.settings import Settings, demo_marketplace
-from skillport_connector.store import SQLiteStore
+from skillport_connector.settings import demo_marketplace
 
 READER = Identity.local("ann@example.com", name="Ann")
 
@@ -25,19 +25,10 @@ def market(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(tmp_path: Path, market: Path):
-    settings = Settings(
-        marketplace=market,
-        data_dir=tmp_path / "data",
-        public_url="https://skills.example.com",
-        min_refresh_interval=0,
+def app(make_app: AppFactory, market: Path) -> ConnectorApp:
+    return make_app(
+        marketplace=market, public_url="https://skills.example.com", min_refresh_interval=0
     )
-    return create_app(settings, store=SQLiteStore(settings.store_path))
-
-
-@pytest.fixture
-def client(app):
-    return client_for(app)
 
 
 @pytest.fixture
@@ -61,14 +52,13 @@ def test_the_public_host_name_is_answered(client, auth):
     assert client.get("/api/whoami", headers=auth).status_code == 200
 
 
-def test_a_configured_extra_host_name_is_answered(tmp_path, market):
-    settings = Settings(
+def test_a_configured_extra_host_name_is_answered(make_app, market):
+    app = make_app(
         marketplace=market,
-        data_dir=tmp_path / "d",
         public_url="https://skills.example.com",
         allowed_hosts=("skills.internal:8443",),
     )
-    client = client_for(create_app(settings))
+    client = client_for(app)
     assert client.get("/install.sh", headers={"Host": "skills.internal:8443"}).status_code == 200
 
 

@@ -184,7 +184,8 @@ class AccessPolicy:
             return []
         groups = {p.name for p in catalog.plugins}
         return [
-            *_unmatched("skills", "skill", self.skills, catalog.skills),
+            # A rule may name a skill bare or qualified (plugin:skill).
+            *_unmatched("skills", "skill", self.skills, _skill_refs(catalog)),
             *_unmatched("groups", "group", self.groups, groups),
         ]
 
@@ -194,7 +195,13 @@ class AccessPolicy:
         return self.error is None and who.id in self.editors
 
     def _rule(self, op: str, skill: str, group: str) -> Rule:
-        for table in (self.skills.get(skill), self.groups.get(group)):
+        """The qualified ``plugin:skill`` rule, else the skill's, else its group's."""
+        tables = (
+            self.skills.get(f"{group}:{skill}"),
+            self.skills.get(skill),
+            self.groups.get(group),
+        )
+        for table in tables:
             if table and op in table:
                 return table[op]
         return self.default_read if op == "read" else self.default_write
@@ -223,6 +230,11 @@ class AccessPolicy:
         if not self.present:
             return "everyone"
         return who.id, who.verified_domains
+
+
+def _skill_refs(catalog: Catalog) -> set[str]:
+    skills = catalog.skills.values()
+    return {s.name for s in skills} | {s.id for s in skills}
 
 
 def _unmatched(

@@ -31,6 +31,7 @@ from .auth.handlers.guard import Endpoint, Guarded
 from .auth.oauth import OAuthServer
 from .auth.upstream import Upstream
 from .auth.web import oauth_routes, sign_in_starter
+from .clock import Clock, system_clock
 from .hostguard import BrowserCORS, HostGuard, allowed_hosts
 from .marketplace.routes import GIT_ROUTES
 from .marketplace.service import ClaudeCodeMarketplace
@@ -85,11 +86,16 @@ class ConnectorApp:
 
 
 def create_app(
-    settings: Settings, *, store: Store | None = None, mcp_auth: bool = True
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    mcp_auth: bool = True,
+    clock: Clock = system_clock,
 ) -> ConnectorApp:
     """The whole connector. ``mcp_auth=False`` (``serve --no-auth``) serves MCP without
     sign-in, as the dev user: for local MCP clients and the conformance suite, refused
-    unless the server and its public URL are loopback."""
+    unless the server and its public URL are loopback. ``clock`` is what every expiry and
+    rate-limit window reads (tests pass a :class:`~.clock.FakeClock`)."""
     if not mcp_auth and not settings.local_only:
         raise ConfigError(
             f"--no-auth (MCP without sign-in) is refused: {settings.base_url} is not a loopback "
@@ -97,12 +103,16 @@ def create_app(
             f"{settings.dev_user}; it is for local MCP clients on 127.0.0.1 only."
         )
     install_log_redaction()
-    store = store or open_store(settings)
+    store = store or open_store(settings, clock=clock)
     base = settings.base_url
     oauth = OAuthServer(
-        store, resource=f"{base}{MCP_PATH}", issuer=base, also_resources=(f"{base}{SSE_PATH}",)
+        store,
+        resource=f"{base}{MCP_PATH}",
+        issuer=base,
+        clock=clock,
+        also_resources=(f"{base}{SSE_PATH}",),
     )
-    services = build_services(settings, open_source(settings), store, oauth)
+    services = build_services(settings, open_source(settings), store, oauth, clock=clock)
     api = build_api()
     spec = api.openapi(title="Skillport Connector", version=__version__, description=DESCRIPTION)
 

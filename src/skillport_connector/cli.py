@@ -16,7 +16,7 @@ from typing import Any
 from . import __version__
 from .access import AccessPolicy
 from .auth import API_TOKEN_TTL, Identity, TokenService
-from .catalog import Catalog, load_catalog
+from .catalog import Catalog, Finding, load_catalog
 from .people.commands import add_people_commands
 from .settings import ConfigError, Settings
 from .settings_table import SETTINGS, help_text
@@ -24,12 +24,14 @@ from .sources.git import SourceUnavailable
 from .sources.tree import DirectoryTree
 from .store import open_store
 
+MAX_BANNER_ERRORS = 10
+
 
 def catalog_report(catalog: Catalog) -> dict[str, Any]:
     """The ``validate --json`` document."""
     plugins = []
     for plugin in catalog.plugins:
-        skills = [catalog.skills[name] for name in plugin.skills]
+        skills = catalog.skills_of(plugin)
         plugins.append(
             {
                 "name": plugin.name,
@@ -50,13 +52,38 @@ def catalog_report(catalog: Catalog) -> dict[str, Any]:
     }
 
 
+def all_findings(catalog: Catalog) -> list[Finding]:
+    """What ``validate`` and the ``serve`` banner both count: access.json's, then the
+    catalog's."""
+    return [*AccessPolicy.for_catalog(catalog).findings(catalog), *catalog.findings]
+
+
+def describe_skills(catalog: Catalog) -> str:
+    """``8 skills (1 in unpublished groups, seen only by their editors)``."""
+    unpublished = sum(1 for s in catalog.skills.values() if not s.published)
+    text = f"{len(catalog.skills)} skills"
+    if unpublished:
+        text += f" ({unpublished} in unpublished groups, listed only for their editors)"
+    return text
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.is_dir():
-        print(f"skillport-connector: {path} is not a folder", file=sys.stderr)
+        hint = ""
+        if "://" in args.path or args.path.startswith("git@"):
+            hint = "; validate reads a local folder: `git clone` the repository first"
+        print(f"skillport-connector: {args.path} is not a folder{hint}", file=sys.stderr)
         return 2
     catalog = load_catalog(DirectoryTree(path))
-    findings = [*AccessPolicy.for_catalog(catalog).findings(catalog), *catalog.findings]
+    if not catalog.marketplace and not catalog.plugins:
+        print(
+            f"skillport-connector: {path} is not a marketplace: it has no "
+            ".claude-plugin/marketplace.json and no plugin folders",
+            file=sys.stderr,
+        )
+        return 2
+    findings = all_findings(catalog)
     errors = sum(1 for f in findings if f.level == "error")
     warnings = len(findings) - errors
     if args.json:
@@ -70,7 +97,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         published = sum(1 for p in catalog.plugins if p.published)
         print(
             f"{catalog.name or path}: {len(catalog.plugins)} plugins ({published} published), "
-            f"{len(catalog.skills)} skills; {errors} errors, {warnings} warnings"
+            f"{describe_skills(catalog)}; {errors} errors, {warnings} warnings"
         )
     failed = errors > 0 or (args.strict and warnings > 0)
     return 1 if failed else 0
@@ -178,12 +205,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings, mcp_auth=not no_auth)
     services = app.state.services
     catalog = services.source.catalog
+    findings = all_findings(catalog)
+    errors = [f for f in findings if f.level == "error"]
     print(
         f"Skillport Connector {__version__}: {catalog.name or 'marketplace'} from "
-        f"{services.source.describe()} — {len(catalog.skills)} skills, "
-        f"{len(catalog.errors)} errors, {len(catalog.warnings)} warnings",
+        f"{services.source.describe()} — {describe_skills(catalog)}, "
+        f"{len(errors)} errors, {len(findings) - len(errors)} warnings",
         flush=True,
     )
+    for finding in errors[:MAX_BANNER_ERRORS]:  # an access.json error hides every skill
+        print(f"  {finding}", flush=True)
+    if len(errors) > MAX_BANNER_ERRORS:
+        print(f"  … and {len(errors) - MAX_BANNER_ERRORS} more: run `validate`", flush=True)
     if settings.dev_sign_in:
         who = Identity.local(settings.dev_user)
         token = services.tokens.mint_api_token(who)

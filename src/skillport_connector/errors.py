@@ -74,7 +74,13 @@ class NotFound(SkillportError):
 
 
 class Ambiguous(SkillportError):
+    """A bare skill name several plugins provide; ``candidates`` are their qualified ids."""
+
     kind = "ambiguous"
+
+    def __init__(self, message: str, candidates: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.candidates = candidates
 
 
 class Conflict(SkillportError):

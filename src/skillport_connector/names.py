@@ -37,3 +37,25 @@ def name_problem(value: object) -> str | None:
             "between them (e.g. 'csv-profiler')"
         )
     return None
+
+
+#: A plugin name in a qualified id: looser than the skill rule (real marketplaces use more).
+PLUGIN_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", re.ASCII)
+#: Separates plugin and skill in a qualified skill id (``plugin:skill``), as Claude Code does.
+QUALIFIER = ":"
+
+
+def split_ref(value: str) -> tuple[str | None, str]:
+    """``"plugin:skill"`` -> ``("plugin", "skill")``; a bare ``"skill"`` -> ``(None, "skill")``."""
+    plugin, sep, name = value.partition(QUALIFIER)
+    return (plugin, name) if sep else (None, value)
+
+
+def ref_problem(value: object) -> str | None:
+    """Why ``value`` is neither a skill name nor a qualified ``plugin:skill`` id, or None."""
+    if not isinstance(value, str):
+        return name_problem(value)
+    plugin, name = split_ref(value)
+    if plugin is not None and PLUGIN_PART.fullmatch(plugin) is None:
+        return "the plugin part of 'plugin:skill' is a plugin name (letters, digits, . _ -)"
+    return name_problem(name)

@@ -8,7 +8,6 @@ both may sign in; only the verified one may read the skill whose read rule is
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from hostile import Repo, Server, access, marketplace, skill_md, start
 
 OP_DIR = Path(__file__).resolve().parent.parent / "oidc"
+pytestmark = pytest.mark.needs_node("oidc")
 CLIENT_ID, CLIENT_SECRET = "skillport-sec", "op-client-secret-sec"
 SKILLS = "plugins/tools/skills"
 FILES = {
@@ -35,8 +35,6 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def connector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    if not (OP_DIR / "node_modules/oidc-provider").is_dir() or not shutil.which("node"):
-        pytest.skip("needs node and tests/oidc's npm packages: run `make test`")
     from hostile import free_port
 
     tmp = tmp_path_factory.mktemp("verified")

@@ -126,7 +126,7 @@ async def bump_skill(request: Request) -> Response:
     tags=["editing"],
     summary="A one-time edit token and the edit.sh command that uses it",
     ok=schemas.EditTicket,
-    errors=(403, 404, 429),
+    errors=(400, 403, 404, 409, 429),
 )
 async def edit_ticket(request: Request) -> Response:
     services = services_of(request)

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 
-from ..errors import Kind, SkillportError
+from ..errors import Ambiguous, Kind, SkillportError
 from ..redaction import redact_path
 from ..store import StoreUnavailable
 
@@ -74,6 +74,9 @@ def domain_error_response(exc: SkillportError) -> JSONResponse:
         headers["WWW-Authenticate"] = BEARER_CHALLENGE
     elif isinstance(exc, InvalidToken):
         headers["WWW-Authenticate"] = BEARER_CHALLENGE + ', error="invalid_token"'
+    if isinstance(exc, Ambiguous):
+        body = {"error": code, "message": exc.message, "candidates": list(exc.candidates)}
+        return JSONResponse(body, status_code=status, headers=headers or None)
     return error_response(status, code, exc.message, headers or None)
 
 

@@ -56,7 +56,7 @@ def package_link(request: Request, view: View, name: str) -> dict[str, str]:
     tags=["install"],
     summary="A one-time install token and the commands that use it",
     ok=schemas.InstallTicket,
-    errors=(404, 429),
+    errors=(400, 404, 409, 429),
 )
 async def install_ticket(request: Request) -> Response:
     services = services_of(request)
@@ -82,7 +82,7 @@ async def install_ticket(request: Request) -> Response:
     tags=["install"],
     summary="The .skill package (a zip with one root folder) of a skill, streamed",
     ok="application/zip",
-    errors=(404, 413),
+    errors=(400, 404, 409, 413),
 )
 async def package(request: Request) -> Response:
     services = services_of(request)

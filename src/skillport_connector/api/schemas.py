@@ -11,6 +11,9 @@ from pydantic import BaseModel, Field
 class ErrorBody(BaseModel):
     error: str = Field(examples=["not_found"])
     message: str
+    candidates: list[str] | None = Field(
+        None, description="409 ambiguous: the plugin:skill ids a bare name may mean"
+    )
 
 
 class SkillSummary(BaseModel):
@@ -62,6 +65,7 @@ class PayloadFile(BaseModel):
     path: str
     content: str
     encoding: Literal["base64"] | None = None
+    executable: bool | None = Field(None, description="True: install with mode 0755")
 
 
 class PayloadSkill(BaseModel):
@@ -71,6 +75,9 @@ class PayloadSkill(BaseModel):
 
 
 class InstallPayload(BaseModel):
+    skill_name: str = Field(description="The original connector's copy of skill.name")
+    skill_version: str = Field(description="The original connector's copy of skill.version")
+    skill_plugin: str | None = Field(None, description="Edit payloads: skill.plugin")
     skill: PayloadSkill
     files: list[PayloadFile]
 
@@ -120,11 +127,22 @@ class DebugPlugin(BaseModel):
     skills: list[str]
 
 
+class DebugDirectory(BaseModel):
+    name: str
+    path: str
+    type: Literal["dir"]
+
+
 class DebugPlugins(BaseModel):
     marketplace: str | None
     plugin_root: str
     plugins: list[DebugPlugin]
     findings: list[FindingBody]
+    repo: str | None = Field(description="The original connector's fields: the marketplace")
+    timestamp: str
+    directories: list[DebugDirectory] = Field(description="Local plugin folders you may see")
+    count: int
+    names: list[str]
 
 
 class Health(BaseModel):
@@ -144,6 +162,12 @@ class Health(BaseModel):
     access: AccessStatus | None = None
 
 
+class SavedFile(BaseModel):
+    path: str
+    created: bool | None = None
+    deleted: bool | None = None
+
+
 class EditResult(BaseModel):
     success: bool
     action: str
@@ -152,9 +176,21 @@ class EditResult(BaseModel):
     commit: str
     message: str
     reapplied: bool
-    files: list[str]
+    files: list[str] | list[SavedFile] = Field(
+        description="Changed paths; a save lists {path, created} and {path, deleted} objects"
+    )
     version: str | None = None
     previous: str | None = None
+    # The original connector's fields, by operation.
+    skill_group: str | None = None
+    isNewSkill: bool | None = None
+    isNewGroup: bool | None = None
+    summary: str | None = None
+    oldVersion: str | None = None
+    newVersion: str | None = None
+    pluginDeleted: bool | None = None
+    deletedFiles: list[str] | None = None
+    ignored: list[str] | None = Field(None, description="Saved files left out (.edit_info)")
 
 
 class EditTicket(BaseModel):

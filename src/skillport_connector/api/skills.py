@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -36,7 +38,8 @@ router = ApiRouter()
     params=[
         query(
             "surface",
-            "CC (Claude Code), CD (Claude Desktop) or CAI (Claude.ai)",
+            "CC (Claude Code), CD (Claude Desktop), CAI (Claude.ai), CDAI (Desktop and "
+            "Claude.ai) or CALL (every surface)",
             {"type": "string", "enum": list(FILTER_SURFACES)},
         ),
         query("q", "Full-text search, best match first", {"type": "string", "maxLength": 500}),
@@ -96,7 +99,7 @@ def paged(answer: dict[str, object], found: list[SkillSummary], page: Page | Non
     tags=["skills"],
     summary="One skill: metadata, SKILL.md and its file list",
     ok=schemas.SkillDetail,
-    errors=(404,),
+    errors=(400, 404, 409),
 )
 async def get_skill(request: Request) -> Response:
     view = caller_view(request)
@@ -165,8 +168,19 @@ async def whoami(request: Request) -> Response:
 )
 async def debug_plugins(request: Request) -> Response:
     report = skills.debug_plugins(caller_view(request))
+    # The original connector's fields: its listing of the plugins folder.
+    directories = [
+        {"name": p.path.rpartition("/")[2], "path": p.path, "type": "dir"}
+        for p in report.plugins
+        if p.path
+    ]
     return json_response(
         {
+            "repo": report.marketplace,
+            "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+            "directories": directories,
+            "count": len(directories),
+            "names": [d["name"] for d in directories],
             "marketplace": report.marketplace,
             "plugin_root": report.plugin_root,
             "plugins": [

@@ -7,6 +7,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
+from ..names import split_ref
 from .files import belongs_to
 from .layout import PluginRoot, plugin_root
 from .model import Finding, Plugin, Skill
@@ -34,7 +35,15 @@ class Catalog:
         self.tree = tree
         self.marketplace = MappingProxyType(dict(marketplace))
         self.plugins = plugins
-        self.skills: Mapping[str, Skill] = MappingProxyType(dict(skills))
+        self._by_name: dict[str, list[Skill]] = {}
+        for s in skills.values():
+            self._by_name.setdefault(s.name, []).append(s)
+        #: Every skill, keyed by its reference: the bare name when no other plugin has
+        #: that name (a marketplace without duplicates keys by name, as always), the
+        #: qualified ``plugin:skill`` id otherwise.
+        self.skills: Mapping[str, Skill] = MappingProxyType(
+            {self.ref(s): s for s in skills.values()}
+        )
         self.findings = findings
         #: The folders of every skill and plugin, and the plugin root: a skill's files
         #: stop at each of them (see :func:`~.files.belongs_to`).
@@ -62,8 +71,24 @@ class Catalog:
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.level == "warning")
 
-    def skill(self, name: str) -> Skill | None:
-        return self.skills.get(name)
+    def ref(self, skill: Skill) -> str:
+        """How the skill is named on the wire: its bare name when unique, else its id."""
+        return skill.name if len(self._by_name.get(skill.name, ())) == 1 else skill.id
+
+    def candidates(self, ref: str) -> list[Skill]:
+        """Every skill ``ref`` may mean: a qualified ``plugin:skill`` names at most one,
+        a bare name every plugin's skill of that name."""
+        plugin, name = split_ref(ref)
+        found = self._by_name.get(name, [])
+        return found if plugin is None else [s for s in found if s.plugin == plugin]
+
+    def skill(self, ref: str) -> Skill | None:
+        """The one skill ``ref`` names (a unique bare name or a qualified id), else None."""
+        found = self.candidates(ref)
+        return found[0] if len(found) == 1 else None
+
+    def skills_of(self, plugin: Plugin) -> list[Skill]:
+        return [s for name in plugin.skills if (s := self.skill(f"{plugin.name}:{name}"))]
 
     def plugin(self, name: str) -> Plugin | None:
         return self._plugins_by_name.get(name)

@@ -87,7 +87,7 @@ class SkillFiles:
                         return _sorted(found)
                     else:
                         rel = full[len(folder) + 1 :] if folder else full
-                        found.append(SkillFile(rel, item.size))
+                        found.append(SkillFile(rel, item.size, item.executable))
                 elif item.kind is EntryKind.ESCAPE:
                     self.warn(full, "is a symlink pointing outside the marketplace (or nowhere)")
                 else:

@@ -345,15 +345,17 @@ class _Loader(SkillReader):
                 tags=str_tuple(entry.get("tags")),
                 keywords=str_tuple(entry.get("keywords", manifest.get("keywords"))),
             )
-            first = self.skills.get(skill.name)
+            # Several plugins may provide one name (Claude Code namespaces them as
+            # plugin:skill); within one plugin, the first folder wins.
+            first = self.skills.get(skill.id)
             if first is not None:
                 self.warn(
                     join(skill.path, SKILL_FILE),
-                    f"duplicate skill name {skill.name!r}: already provided by "
-                    f"{join(first.path, SKILL_FILE)} (plugin {first.plugin!r}), which wins",
+                    f"duplicate skill name {skill.name!r} in plugin {plugin.name!r}: already "
+                    f"provided by {join(first.path, SKILL_FILE)}, which wins",
                 )
                 continue
-            self.skills[skill.name] = skill
+            self.skills[skill.id] = skill
             found.append(skill.name)
         return Plugin(
             plugin.name,

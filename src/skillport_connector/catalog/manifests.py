@@ -3,8 +3,10 @@ pure functions over parsed JSON."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from .components import inline_problems
 from .tree import UnsafePathError, clean_path, join
 
 COMPONENT_KEYS = (
@@ -63,21 +65,37 @@ def manifest_problems(data: dict[str, Any], *, is_entry: bool) -> list[str]:
             isinstance(data[key], list) and all(isinstance(v, str) for v in data[key])
         ):
             problems.append(f"'{key}' must be a list of strings")
+    name = data.get("name")
+    if isinstance(name, str) and " " in name:
+        problems.append("'name' cannot contain spaces; use kebab-case (e.g. 'my-plugin')")
+    homepage = data.get("homepage")
+    if isinstance(homepage, str) and not re.match(r"https?://[^\s/]+", homepage):
+        problems.append("'homepage' must be a URL (https://…)")
     for key in COMPONENT_KEYS:
-        if key not in data:
-            continue
-        value = data[key]
-        if key in INLINE_COMPONENTS and isinstance(value, dict):
-            continue
-        paths = [value] if isinstance(value, str) else value
-        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
-            problems.append(f"'{key}' must be a path or a list of paths")
-            continue
-        for p in paths:
-            if not p.startswith("./"):
-                problems.append(f"'{key}' path {p!r} must start with './'")
-            elif ".." in p.split("/"):
-                problems.append(f"'{key}' path {p!r} must not contain '..'")
+        if key in data:
+            problems += component_problems(key, data[key])
+    return problems
+
+
+def component_problems(key: str, value: Any) -> list[str]:
+    """A component field: paths starting with ``./``, or (hooks, mcpServers, lspServers)
+    inline objects checked by :mod:`.components`; a list may mix both (not for hooks)."""
+    inline = inline_problems(key, value) if key in INLINE_COMPONENTS else None
+    if inline is not None:
+        return inline
+    problems: list[str] = []
+    paths = [value] if isinstance(value, str) else value
+    if isinstance(paths, list) and key in ("mcpServers", "lspServers"):
+        for item in [v for v in paths if isinstance(v, dict)]:
+            problems += inline_problems(key, item) or []
+        paths = [v for v in paths if not isinstance(v, dict)]
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        return [f"'{key}' must be a path or a list of paths"]
+    for p in paths:
+        if not p.startswith("./"):
+            problems.append(f"'{key}' path {p!r} must start with './'")
+        elif ".." in p.split("/"):
+            problems.append(f"'{key}' path {p!r} must not contain '..'")
     return problems
 
 

@@ -19,8 +19,9 @@ SURFACES: Mapping[str, str] = MappingProxyType(
         "CALL": "every Claude surface",
     }
 )
-#: Values accepted by ``?surface=``: a person is on exactly one surface.
-FILTER_SURFACES = ("CC", "CD", "CAI")
+#: Values accepted by ``?surface=``, as the original connector's: every surface tag. The
+#: rule of :func:`matches_surface` applies as written (CDAI: untagged, CALL and CDAI skills).
+FILTER_SURFACES = ("CC", "CD", "CAI", "CDAI", "CALL")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,8 @@ class Finding:
 class SkillFile:
     path: str  # relative to the skill folder, POSIX
     size: int
+    #: Installed with mode 0755 (git mode 100755): scripts stay runnable.
+    executable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,11 @@ class Skill:
     @property
     def surface_tags(self) -> tuple[str, ...]:
         return surface_tags(self.tags)
+
+    @property
+    def id(self) -> str:
+        """The canonical id, ``plugin:skill`` (Claude Code's namespacing)."""
+        return f"{self.plugin}:{self.name}"
 
     def file_path(self, rel: str) -> str:
         """Marketplace-relative path of one of this skill's files."""

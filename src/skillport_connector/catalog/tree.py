@@ -37,6 +37,8 @@ class Entry(NamedTuple):
     size: int = 0
     #: For a symlink that resolves inside the tree: the tree path it really names.
     target: str | None = None
+    #: A file with an executable bit (git mode 100755, or ``x`` in a folder's file mode).
+    executable: bool = False
 
 
 # Already-clean paths (the common case) are recognised by one regex match.

@@ -8,6 +8,8 @@ Saving is in :mod:`.save`; deleting, publishing and bumping are here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..access import AccessPolicy
 from ..auth import Identity
 from ..catalog import SURFACES, Catalog
@@ -16,6 +18,7 @@ from ..catalog.semver import InvalidVersion, Version
 from ..errors import Conflict, Forbidden, InvalidRequest
 from ..services.view import View
 from ..sources.tree import join
+from .jsontext import patched
 from .plan import Action, Plan, all_files, json_bytes, marketplace, read_json, skill_for_write
 from .requests import BumpRequest, FileIn, PluginMetadata, PublishRequest, SaveRequest
 from .save import plan_save
@@ -40,7 +43,7 @@ def plan_delete(catalog: Catalog, policy: AccessPolicy, who: Identity, name: str
     plugin = catalog.plugin(skill.plugin)
     assert plugin is not None
     tree = catalog.tree
-    whole_group = plugin.skills == (name,) and bool(plugin.path) and skill.path != ""
+    whole_group = plugin.skills == (skill.name,) and bool(plugin.path) and skill.path != ""
     own = {skill.path}
     if whole_group:
         assert plugin.path is not None
@@ -64,7 +67,10 @@ def plan_delete(catalog: Catalog, policy: AccessPolicy, who: Identity, name: str
             ]
             changes[MARKETPLACE_FILE] = json_bytes(data)
             touched.append(MARKETPLACE_FILE)
-    return Plan("delete", name, skill.plugin, changes, tuple(touched), subject)
+    prefix = folder + "/"
+    deleted = [p[len(prefix) :] for p in changes if p.startswith(prefix)]
+    extra = {"pluginDeleted": whole_group, "deletedFiles": sorted(deleted)}
+    return Plan("delete", name, skill.plugin, changes, tuple(touched), subject, extra=extra)
 
 
 def plan_publish(
@@ -103,10 +109,24 @@ def plan_publish(
     if req.keywords is not None:
         entry["keywords"] = req.keywords
     verb = "Update listing of" if plugin.published else "Publish"
+    # The original connector's answer: the listing was created or updated.
+    extra = {"action": "updated" if plugin.published else "created", "skill_group": plugin.name}
     return Plan(
         "publish", name, plugin.name, {MARKETPLACE_FILE: json_bytes(data)}, (MARKETPLACE_FILE,),
-        f"{verb} {plugin.name} ({', '.join(surfaces)})",
+        f"{verb} {plugin.name} ({', '.join(surfaces)})", extra=extra,
     )  # fmt: skip
+
+
+def _rewritten(
+    catalog: Catalog, file: str, path: tuple[str | int, ...], value: str, data: Any
+) -> bytes:
+    """``file`` with only the value at ``path`` changed when its text allows, else ``data``
+    written anew."""
+    try:
+        raw = catalog.tree.read_bytes(file)
+    except OSError:
+        return json_bytes(data)
+    return (patched(raw, path, value, data) if path else None) or json_bytes(data)
 
 
 def plan_bump(
@@ -130,14 +150,19 @@ def plan_bump(
         raise Conflict(f"version {current_text!r} is not semver; fix it by hand first") from None
     new = str(current.bump(req.type))
     manifest["version"] = new
-    changes: dict[str, bytes | None] = {manifest_path: json_bytes(manifest)}
+    # Only the version value changes in each file: a one-line diff, the rest as written.
+    changes: dict[str, bytes | None] = {
+        manifest_path: _rewritten(catalog, manifest_path, ("version",), new, manifest)
+    }
     touched = [manifest_path]
     if plugin.published:
         data = marketplace(catalog.tree, who)
-        for entry in data["plugins"]:
+        path: tuple[str | int, ...] = ()
+        for index, entry in enumerate(data["plugins"]):
             if isinstance(entry, dict) and entry.get("name") == plugin.name:
                 entry["version"] = new
-        changes[MARKETPLACE_FILE] = json_bytes(data)
+                path = ("plugins", index, "version")
+        changes[MARKETPLACE_FILE] = _rewritten(catalog, MARKETPLACE_FILE, path, new, data)
         touched.append(MARKETPLACE_FILE)
     return Plan(
         "bump",
@@ -146,5 +171,11 @@ def plan_bump(
         changes,
         tuple(touched),
         f"Bump {plugin.name} to {new} ({req.type})",
-        extra={"version": new, "previous": str(current)},
+        extra={
+            "version": new,
+            "previous": str(current),
+            "skill_group": plugin.name,
+            "oldVersion": str(current),
+            "newVersion": new,
+        },
     )

@@ -45,16 +45,16 @@ class Plan:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def message(self, who: Identity) -> str:
-        text = self.subject
-        if self.body:
-            text += "\n\n" + self.body
+        """The editor's own message (``commitMessage``) when given, as the original
+        connector's; the generated subject otherwise."""
+        text = self.body or self.subject
         return f"{text}\n\nRequested-by: {who.name} <{who.email}> ({who.id})\n"
 
 
 def check_name(name: str, what: str = "skill") -> None:
     problem = name_problem(name)
     if problem is not None:
-        raise InvalidRequest(f"{what} name {name[:80]!r} is not valid: {problem}")
+        raise InvalidRequest(f"Invalid {what} name {name[:80]!r}: {problem}")
 
 
 def skill_for_write(catalog: Catalog, policy: AccessPolicy, who: Identity, name: str) -> Skill:

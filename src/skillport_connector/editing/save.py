@@ -19,6 +19,7 @@ from ..catalog import Catalog
 from ..catalog.frontmatter import SkillDocument, parse_skill_md
 from ..catalog.loader import PLUGIN_MANIFEST
 from ..errors import Conflict, Forbidden, InvalidRequest, SkillportError, TooLarge
+from ..names import split_ref
 from ..sources.tree import EntryKind, Tree, UnsafePathError, clean_path, join
 from .plan import (
     MAX_FILE_BYTES,
@@ -49,7 +50,9 @@ def _existing_target(
     skill = skill_for_write(catalog, policy, who, name)
     if req.skill_group and req.skill_group != skill.plugin:
         raise InvalidRequest(
-            f"{name!r} belongs to {skill.plugin!r}; moving skills is not supported"
+            f"{name!r} belongs to {skill.plugin!r}; moving skills is not supported (to add a "
+            f"skill of this name to {req.skill_group!r}, save it as "
+            f"{req.skill_group}:{skill.name})"
         )
     if skill.path == "":
         # Its folder is the whole marketplace: a save could write anything (access.json).
@@ -57,14 +60,20 @@ def _existing_target(
     return _SaveTarget(skill.path, skill.plugin, exists=True)
 
 
-def _new_group_manifest(group: str, meta: PluginMetadata) -> bytes:
-    manifest: dict[str, Any] = {"name": group, "version": "1.0.0", "description": meta.description}
+def _new_group_manifest(group: str, meta: PluginMetadata, who: Identity) -> bytes:
+    """A new group's plugin.json; author (the editor) and license (MIT) default as the
+    original connector's did."""
+    author: Any = {"name": who.name, "email": who.email}
     if meta.author is not None:
-        manifest["author"] = {"name": meta.author} if isinstance(meta.author, str) else meta.author
-    if meta.license:
-        manifest["license"] = meta.license
-    if meta.keywords:
-        manifest["keywords"] = meta.keywords
+        author = {"name": meta.author} if isinstance(meta.author, str) else meta.author
+    manifest: dict[str, Any] = {
+        "name": group,
+        "version": "1.0.0",
+        "description": meta.description,
+        "author": author,
+        "license": meta.license or "MIT",
+        "keywords": meta.keywords or [],
+    }
     return json_bytes(manifest)
 
 
@@ -74,10 +83,10 @@ def _new_target(
     # A non-editor gets the same answer whether or not a hidden skill has this name.
     if not policy.is_editor(who):
         raise Forbidden("Only editors can create skills; ask one to add you to access.json.")
-    if catalog.skill(name) is not None:
-        raise Conflict(f"The name {name!r} is taken; choose another.")
     group = req.skill_group or name
     check_name(group, "group")
+    if catalog.skill(f"{group}:{name}") is not None:
+        raise Conflict(f"The name {name!r} is taken in {group!r}; choose another.")
     plugin = catalog.plugin(group)
     if plugin is not None:
         if plugin.remote or plugin.path is None or not plugin.loadable:
@@ -96,7 +105,7 @@ def _new_target(
         target = _SaveTarget(join(base, "skills", name), group, exists=False, new_group=True)
         # The one file outside the skill folder a save may write: its new group's manifest.
         target.changes[join(base, PLUGIN_MANIFEST)] = _new_group_manifest(
-            group, req.plugin_metadata
+            group, req.plugin_metadata, who
         )
     if catalog.tree.kind(target.folder) is not None:
         raise Conflict(f"{target.folder} already exists; choose another name.")
@@ -129,7 +138,7 @@ def is_reserved(rel: str) -> bool:
 def _foreign_folders(catalog: Catalog, folder: str, name: str) -> list[str]:
     """Folders of other skills and groups nested inside ``folder``: not the skill's to write."""
     inside = folder + "/"
-    paths = [s.path for s in catalog.skills.values() if s.name != name]
+    paths = [s.path for s in catalog.skills.values() if s.path != folder]
     paths += [p.path for p in catalog.plugins if p.path is not None]
     return [p for p in paths if p.startswith(inside)]
 
@@ -170,11 +179,20 @@ def _check_parents(tree: Tree, folder: str, rel: str, shown: str) -> None:
             )
 
 
-def _add_files(catalog: Catalog, target: _SaveTarget, name: str, files: list[FileIn]) -> None:
+#: What edit.sh writes beside the skill's files; a save sent from that folder leaves it out.
+EDIT_INFO = ".edit_info"
+
+
+def _add_files(catalog: Catalog, target: _SaveTarget, name: str, files: list[FileIn]) -> list[str]:
+    """Add the files' changes to ``target``; the paths left out (edit.sh's .edit_info)."""
     foreign = _foreign_folders(catalog, target.folder, name)
     total = 0
+    ignored: list[str] = []
     for f in files:
         rel, path = _file_path(f, target.folder, foreign, catalog.tree)
+        if rel == EDIT_INFO:
+            ignored.append(rel)
+            continue
         data = decode(f)
         total += len(data)
         if len(data) > MAX_FILE_BYTES:
@@ -193,6 +211,33 @@ def _add_files(catalog: Catalog, target: _SaveTarget, name: str, files: list[Fil
         if not target.exists or catalog.tree.kind(path) is None:
             raise InvalidRequest(f"{rel} does not exist, so it cannot be deleted")
         target.changes[path] = None
+    return ignored
+
+
+def _outcome(catalog: Catalog, target: _SaveTarget, ignored: list[str]) -> dict[str, Any]:
+    """The original connector's save answer: each file created, updated or deleted."""
+    files: list[dict[str, Any]] = []
+    for path, data in sorted(target.changes.items()):
+        if data is None:
+            files.append({"path": path, "deleted": True})
+        else:
+            files.append({"path": path, "created": catalog.tree.kind(path) is None})
+    counts = [
+        (sum(1 for f in files if f.get("created") is True), "created"),
+        (sum(1 for f in files if f.get("created") is False), "updated"),
+        (sum(1 for f in files if f.get("deleted")), "deleted"),
+    ]
+    summary = ", ".join(f"{n} file(s) {what}" for n, what in counts if n) or "No changes"
+    extra: dict[str, Any] = {
+        "skill_group": target.group,
+        "isNewSkill": not target.exists,
+        "isNewGroup": target.new_group,
+        "files": files,
+        "summary": summary,
+    }
+    if ignored:
+        extra["ignored"] = ignored
+    return extra
 
 
 def _parse(data: bytes) -> SkillDocument:
@@ -232,17 +277,24 @@ def _current(catalog: Catalog, path: str) -> bytes | None:
 
 
 def plan_save(
-    catalog: Catalog, policy: AccessPolicy, who: Identity, name: str, req: SaveRequest
+    catalog: Catalog, policy: AccessPolicy, who: Identity, ref: str, req: SaveRequest
 ) -> Plan:
-    """Write files of one skill, creating it (and its group) when new. Every written path
-    lies inside the skill's own folder, except a new group's ``plugin.json``."""
+    """Write files of one skill (``ref``: its name, or ``plugin:skill``), creating it (and
+    its group) when new. Every written path lies inside the skill's own folder, except a
+    new group's ``plugin.json``."""
+    group_hint, name = split_ref(ref)
     check_name(name)
-    existing = catalog.skill(name)
-    if existing is not None and policy.can_read(who, existing):
-        target = _existing_target(catalog, policy, who, name, req)
+    if any(policy.can_read(who, s) for s in catalog.candidates(ref)):
+        target = _existing_target(catalog, policy, who, ref, req)
     else:
+        if group_hint is not None:
+            if req.skill_group and req.skill_group != group_hint:
+                raise InvalidRequest(f"{ref!r} names group {group_hint!r}, not {req.skill_group!r}")
+            req = req.model_copy(update={"skill_group": group_hint})
         target = _new_target(catalog, policy, who, name, req)
-    _add_files(catalog, target, name, req.files)
+    ignored = _add_files(catalog, target, name, req.files)
+    if not target.changes:
+        raise InvalidRequest("Nothing to save: the request lists no file of the skill.")
     skill_md = target.changes.get(join(target.folder, "SKILL.md"))
     if not target.exists and not skill_md:
         raise InvalidRequest("A new skill needs a SKILL.md with 'name' and 'description'")
@@ -259,4 +311,5 @@ def plan_save(
         touched=tuple(sorted(target.changes)),
         subject=subject,
         body=(req.commitMessage or "").strip(),
+        extra=_outcome(catalog, target, ignored),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import stat
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -64,6 +65,12 @@ class PackedFile:
     #: Inside the skill folder, POSIX.
     path: str
     data: bytes
+    #: Installed with mode 0755 (git mode 100755); 0644 otherwise.
+    executable: bool = False
+
+    @property
+    def mode(self) -> int:
+        return 0o755 if self.executable else 0o644
 
 
 def plugin_manifest(catalog: Catalog, skill: Skill) -> dict[str, Any]:
@@ -93,7 +100,8 @@ def skill_files(
     if total > limit:
         raise PackageTooLarge(total, limit)
     files = [
-        PackedFile(f.path, catalog.tree.read_bytes(skill.file_path(f.path))) for f in skill.files
+        PackedFile(f.path, catalog.tree.read_bytes(skill.file_path(f.path)), f.executable)
+        for f in skill.files
     ]
     manifest = json.dumps(plugin_manifest(catalog, skill), indent=2, ensure_ascii=False) + "\n"
     files.append(PackedFile(PLUGIN_JSON_PATH, manifest.encode()))
@@ -102,15 +110,21 @@ def skill_files(
 
 def install_payload(skill: Skill, files: list[PackedFile]) -> dict[str, Any]:
     """The contract's install payload: ``{skill{name, version, plugin}, files[]}``."""
-    out: list[dict[str, str]] = []
+    out: list[dict[str, Any]] = []
     for f in files:
+        entry: dict[str, Any]
         if is_binary(f.data):
-            out.append(
-                {"path": f.path, "content": base64.b64encode(f.data).decode(), "encoding": "base64"}
-            )
+            entry = {"path": f.path, "content": base64.b64encode(f.data).decode()}
+            entry["encoding"] = "base64"
         else:
-            out.append({"path": f.path, "content": f.data.decode("utf-8")})
+            entry = {"path": f.path, "content": f.data.decode("utf-8")}
+        if f.executable:
+            entry["executable"] = True
+        out.append(entry)
     return {
+        # The original connector's top-level copies, which its install.sh reads.
+        "skill_name": skill.name,
+        "skill_version": skill.version,
         "skill": {"name": skill.name, "version": skill.version, "plugin": skill.plugin},
         "files": out,
     }
@@ -122,7 +136,7 @@ def write_package(skill: Skill, files: list[PackedFile], fileobj: IO[bytes]) -> 
         for f in sorted(files, key=lambda f: f.path):
             info = zipfile.ZipInfo(f"{skill.name}/{f.path}", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
+            info.external_attr = (stat.S_IFREG | f.mode) << 16
             zf.writestr(info, f.data)
 
 
@@ -135,8 +149,9 @@ def iter_chunks(fileobj: IO[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
         fileobj.close()
 
 
-def install_script(base_url: str, mode: str = "package") -> str:
-    """install.sh (default mode ``package``) or, with ``mode="edit"``, edit.sh."""
+def install_script(base_url: str, mode: str = "skill") -> str:
+    """install.sh (without a flag it installs into ~/.claude/skills, as the original
+    connector's did) or, with ``mode="edit"``, edit.sh."""
     template = resources.files(__package__).joinpath("install.sh").read_text(encoding="utf-8")
     return template.replace("__SKILLPORT_BASE_URL__", base_url.rstrip("/")).replace(
         "__SKILLPORT_MODE__", mode
@@ -146,6 +161,7 @@ def install_script(base_url: str, mode: str = "package") -> str:
 def edit_payload(skill: Skill, files: list[PackedFile]) -> dict[str, Any]:
     """Like the install payload, without the generated plugin.json: what the editor edits."""
     payload = install_payload(skill, [f for f in files if f.path != PLUGIN_JSON_PATH])
+    payload["skill_plugin"] = skill.plugin
     return payload
 
 

@@ -15,18 +15,22 @@
 # --package  writes /tmp/<name>.skill (for Claude.ai and Claude Desktop: "Copy to your skills")
 #            and prints SKILL_FILE=<path> as its last line.
 # --skill    installs into ~/.claude/skills/<name>/ (for Claude Code), replacing an older copy.
+#            install.sh's default, as the original connector's.
 # --edit     (edit.sh's default) writes the skill's files to a new private folder
 #            (mktemp -d, mode 0700: /tmp/skillport-edit.XXXXXX/<name>/) for an editor to
-#            change, and prints SKILL_DIR=<path> and the file list.
+#            change, with .edit_info (name, plugin, version, files), and prints
+#            SKILL_DIR=<path>, then FILES: and the file list, as the original's edit.sh.
+# Executable files (git mode 100755) are written 0755, everything else 0644.
 #
 # Needs only bash, curl and python3. Whatever the server sends, nothing is written outside
 # the target folder or package file: paths are checked and files are created fresh.
-# Environment: SKILLPORT_TOKEN (the token), SKILLPORT_SKILLS_DIR (default ~/.claude/skills),
+# Environment: SKILLPORT_CONNECTOR_URL (or SKILLPORT_URL) overrides the connector's address;
+# SKILLPORT_TOKEN (the token), SKILLPORT_SKILLS_DIR (default ~/.claude/skills),
 # SKILLPORT_PACKAGE_DIR (default /tmp), SKILLPORT_EDIT_DIR (default: a new private folder),
 # SKILLPORT_RETRY_DELAYS (seconds between attempts on 5xx, default "1 2 4 8").
 set -euo pipefail
 
-BASE_URL="${SKILLPORT_URL:-__SKILLPORT_BASE_URL__}"
+BASE_URL="${SKILLPORT_CONNECTOR_URL:-${SKILLPORT_URL:-__SKILLPORT_BASE_URL__}}"
 TOKEN="${SKILLPORT_TOKEN:-}"
 MODE="__SKILLPORT_MODE__"
 RETRY_DELAYS="${SKILLPORT_RETRY_DELAYS:-1 2 4 8}"
@@ -146,11 +150,12 @@ for entry in files:
     target = os.path.join(parent, parts[-1])
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(target, flags, 0o644)
+        fd = os.open(target, flags, 0o600)
     except FileExistsError:
         die("refusing duplicate path %r" % entry["path"])
     with os.fdopen(fd, "wb") as out:
         out.write(data)
+        os.fchmod(out.fileno(), 0o755 if entry.get("executable") is True else 0o644)
     written.append("/".join(parts))
 if "SKILL.md" not in written:
     die("the payload has no SKILL.md")
@@ -182,11 +187,17 @@ if mode == "edit":
     else:
         edit_dir = tempfile.mkdtemp(prefix="skillport-edit.", dir=os.environ.get("TMPDIR") or "/tmp")
     dest = os.path.join(edit_dir, name)
+    if ".edit_info" not in written:
+        info = {"name": name, "plugin": str(skill.get("plugin") or name), "version": version,
+                "files": written}
+        with open(os.path.join(stage, ".edit_info"), "x") as fh:
+            json.dump(info, fh, indent=2)
     replace_dir(edit_dir, dest)
     print("Editing %s %s: %d files in %s" % (name, version, len(written), dest))
+    print("SKILL_DIR=%s" % dest)
+    print("FILES:")
     for rel in sorted(written):
         print("  " + rel)
-    print("SKILL_DIR=%s" % dest)
 elif mode == "skill":
     skills_dir = os.path.expanduser(os.environ.get("SKILLPORT_SKILLS_DIR", "~/.claude/skills"))
     os.makedirs(skills_dir, exist_ok=True)

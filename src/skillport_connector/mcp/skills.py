@@ -37,13 +37,16 @@ TTL_MS = 60_000
 
 
 def skill_uri(name: str, path: str = "SKILL.md") -> str:
-    return f"skill://{name}/{path}"
+    """``skill://<name>/<path>``; a qualified ``plugin:skill`` is written ``plugin%3Askill``
+    (a bare colon would read as a port)."""
+    return f"skill://{name.replace(':', '%3A')}/{path}"
 
 
 def parse_uri(uri: str) -> tuple[str, str] | None:
     if not uri.startswith("skill://"):
         return None
     name, _, path = uri[len("skill://") :].partition("/")
+    name = name.replace("%3A", ":").replace("%3a", ":")
     return (name, path) if name and path else None
 
 
@@ -117,13 +120,14 @@ class SkillIndex:
 
     def entry(self, catalog: Catalog, skill: Skill) -> dict[str, Any]:
         per = self._cache.setdefault(catalog, {})
-        if skill.name not in per:
+        ref = catalog.ref(skill)  # the bare name, or plugin:skill when the name is shared
+        if ref not in per:
             resources = []
             for f in skill.files:
                 data = catalog.tree.read_bytes(skill.file_path(f.path))
                 resources.append(
                     {
-                        "uri": skill_uri(skill.name, f.path),
+                        "uri": skill_uri(ref, f.path),
                         "digest": "sha256:" + hashlib.sha256(data).hexdigest(),
                         "size": len(data),
                     }
@@ -131,12 +135,12 @@ class SkillIndex:
             frontmatter = dict(skill.front_matter)
             frontmatter["name"] = skill.name
             frontmatter.setdefault("description", skill.description)
-            per[skill.name] = {
-                "uri": skill_uri(skill.name),
+            per[ref] = {
+                "uri": skill_uri(ref),
                 "frontmatter": frontmatter,
                 "resources": resources,
             }
-        return per[skill.name]
+        return per[ref]
 
 
 def servable(skill: Skill) -> bool:
@@ -163,16 +167,17 @@ class SkillsProvider(Provider):
         except UnicodeDecodeError:
             return data
 
-    def _resource(self, skill: Skill, path: str) -> Resource:
+    def _resource(self, skill: Skill, path: str, ref: str) -> Resource:
+        """``ref``: how the skill is named in URIs (the catalog's :meth:`~Catalog.ref`)."""
         extra: dict[str, Any] = {}
         if path == "SKILL.md":
-            extra = {"name": skill.name, "description": skill.description}
+            extra = {"name": ref, "description": skill.description}
         resource = SkillFileResource(
-            uri=skill_uri(skill.name, path),
-            name=extra.get("name", f"{skill.name}/{path}"),
+            uri=skill_uri(ref, path),
+            name=extra.get("name", f"{ref}/{path}"),
             description=extra.get("description"),
             mime_type=_mime(path),
-            skill=skill.name,
+            skill=ref,
             path=path,
         )
         resource._reader = self._reader
@@ -183,7 +188,8 @@ class SkillsProvider(Provider):
             view = self.view()
         except Unauthenticated:
             return []
-        return [self._resource(s, "SKILL.md") for s in view.skills() if servable(s)]
+        ref = view.catalog.ref
+        return [self._resource(s, "SKILL.md", ref(s)) for s in view.skills() if servable(s)]
 
     async def _list_resource_templates(self) -> Sequence[ResourceTemplate]:
         return [file_template()]
@@ -202,14 +208,15 @@ class SkillsProvider(Provider):
         parsed = parse_uri(uri)
         if parsed is None:
             return None
-        skill = _readable(self.view(), parsed[0])
+        view = self.view()
+        skill = _readable(view, parsed[0])
         if skill is None:
             return None
         files = {f.path for f in skill.files}
         path = parsed[1] if parsed[1] in files else unquote(parsed[1])  # a client may encode /
         if path not in files:
             return None
-        return self._resource(skill, path)
+        return self._resource(skill, path, view.catalog.ref(skill))
 
 
 class GetSkillParams(RequestParams):

@@ -13,7 +13,7 @@ from .. import install as packaging
 from ..services import Services, View, skills
 from .errors import as_tool_errors
 
-Surface = Literal["CC", "CD", "CAI"]
+Surface = Literal["CC", "CD", "CAI", "CDAI", "CALL"]
 #: Search hits one call returns.
 MAX_HITS = 50
 
@@ -21,7 +21,10 @@ MAX_HITS = 50
 def add_classic_tools(mcp: FastMCP, services: Services, view: Callable[[], View]) -> None:
     base_url = services.settings.base_url
 
-    @mcp.tool(description="List the skills you can use, optionally for one surface (CC, CD, CAI).")
+    @mcp.tool(
+        description="List the skills you can use, optionally for one surface "
+        "(CC, CD, CAI, CDAI or CALL)."
+    )
     def list_skills(surface: Surface | None = None) -> dict[str, Any]:
         listed = [s.mcp() for s in skills.list_skills(view(), surface)]
         return {"count": len(listed), "skills": listed}

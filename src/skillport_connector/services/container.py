@@ -14,6 +14,7 @@ from ..auth import Identity, TokenService
 from ..auth.oauth import OAuthServer
 from ..auth.ratelimit import RateLimiter
 from ..catalog import Catalog
+from ..clock import Clock, system_clock
 from ..errors import Unauthenticated
 from ..metrics import Metrics
 from ..settings import Settings
@@ -74,11 +75,16 @@ class Services:
 
 
 def build_services(
-    settings: Settings, source: Source, store: Store, oauth: OAuthServer
+    settings: Settings,
+    source: Source,
+    store: Store,
+    oauth: OAuthServer,
+    *,
+    clock: Clock = system_clock,
 ) -> Services:
     tokens = TokenService(store)
     audit = AuditLog(settings.audit_log)
-    limiter = RateLimiter(store)
+    limiter = RateLimiter(store, clock=clock)
     metrics = Metrics(source)
     snapshots = Snapshots()
     tickets = Tickets(

@@ -28,6 +28,8 @@ class SkillSummary:
     published: bool
     editable: bool
     score: float | None = None
+    #: ``plugin:skill``, only when several plugins have a skill of this name.
+    id: str | None = None
 
     def rest(self) -> dict[str, Any]:
         """The REST shape (``SkillSummary`` in /openapi.json); ``score`` only when searching."""
@@ -44,6 +46,8 @@ class SkillSummary:
             "published": self.published,
             "editable": self.editable,
         }
+        if self.id is not None:
+            out["id"] = self.id
         if self.score is not None:
             out["score"] = self.score
         return out
@@ -57,6 +61,8 @@ class SkillSummary:
             "version": self.version,
             "surface_tags": list(self.surface_tags),
         }
+        if self.id is not None:
+            out["id"] = self.id
         if self.score is not None:
             out["score"] = self.score
         return out

@@ -49,15 +49,30 @@ def get_skill(view: View, name: str) -> SkillDetail:
     )
 
 
+def available_version(view: View, name: str) -> str | None:
+    """The version the reader may install of ``name``: a skill (bare name when unique among
+    the readable, or ``plugin:skill``), else a plugin (group) name, as the original
+    connector matched (an installed copy's plugin.json carries its group's name)."""
+    found = [s for s in view.catalog.candidates(name) if view.can_read(s)]
+    if len(found) == 1:
+        return found[0].version
+    plugin = view.catalog.plugin(name)
+    if plugin is not None:
+        readable = [s for s in view.catalog.skills_of(plugin) if view.can_read(s)]
+        if readable:
+            return readable[0].version
+    return None
+
+
 def check_updates(view: View, installed: Iterable[tuple[str, str]]) -> list[UpdateNotice]:
     """Which of ``(name, version)`` have a newer version the reader may install."""
     updates = []
     for i, (name, version) in enumerate(installed):
         if i >= MAX_INSTALLED:
             break
-        skill = view.catalog.skill(name)
-        if skill is not None and view.can_read(skill) and is_newer(skill.version, version):
-            updates.append(UpdateNotice(skill.name, version, skill.version))
+        available = available_version(view, name)
+        if available is not None and is_newer(available, version):
+            updates.append(UpdateNotice(name, version, available))
     return updates
 
 
@@ -79,7 +94,7 @@ def debug_plugins(view: View) -> DebugReport:
     visible: list[PluginReport] = []
     hidden: list[str] = []  # names and folders ("path/") the reader may not learn
     for plugin in catalog.plugins:
-        skills = [catalog.skills[s] for s in plugin.skills if s in catalog.skills]
+        skills = catalog.skills_of(plugin)
         readable = tuple(s.name for s in skills if view.can_read(s))
         for skill in skills:
             if not view.can_read(skill):

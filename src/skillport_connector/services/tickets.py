@@ -53,7 +53,8 @@ class Tickets:
         """A single-use token for one skill: readable for install, writable for edit."""
         skill = view.writable(name) if kind == "edit" else view.readable(name)
         self.limit(view.who)
-        token = self.tokens.mint_ticket(kind, view.who, skill.name, skill.version)
+        # The qualified id: it names this skill even when another plugin has its name.
+        token = self.tokens.mint_ticket(kind, view.who, skill.id, skill.version)
         self.metrics.tokens.labels(kind).inc()
         self.audit.record(
             view.who, f"{kind}-token", skill=skill.name, group=skill.plugin, result="ok"

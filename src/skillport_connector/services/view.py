@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from ..access import AccessPolicy
 from ..auth import Identity
 from ..catalog import FILTER_SURFACES, SURFACES, Catalog, Skill
-from ..errors import Forbidden, InvalidRequest, NotFound
+from ..errors import Ambiguous, Forbidden, InvalidRequest, NotFound
+from ..names import ref_problem
 from .records import SkillSummary
 
 
 def parse_surface(surface: str | None) -> str | None:
-    """``CC``/``CD``/``CAI`` (any case) or None for every surface; InvalidRequest otherwise."""
+    """``CC``/``CD``/``CAI``/``CDAI``/``CALL`` (any case) or None for every surface;
+    InvalidRequest otherwise."""
     if surface is None or surface == "":
         return None
     value = surface.strip().upper()
@@ -40,14 +42,26 @@ class View:
         return self.policy.can_write(self.who, skill)
 
     def readable(self, name: str) -> Skill:
-        """The skill called ``name`` if this reader may see it; NotFound otherwise."""
-        skill = self.catalog.skill(name)
-        if skill is None or not self.can_read(skill):
+        """The skill ``name`` names (a bare name or a qualified ``plugin:skill`` id) if this
+        reader may see it: InvalidRequest for a malformed name, NotFound when absent or
+        hidden, Ambiguous when several plugins the reader sees have a skill of that name."""
+        problem = ref_problem(name)
+        if problem is not None:
+            raise InvalidRequest(f"Invalid skill name {name[:100]!r}: {problem}.")
+        found = [s for s in self.catalog.candidates(name) if self.can_read(s)]
+        if not found:
             raise NotFound(
                 f"No skill named {name[:100]!r}. GET /api/skills (or the list_skills tool) "
                 "lists the skills you can use."
             )
-        return skill
+        if len(found) > 1:
+            ids = tuple(s.id for s in found)
+            raise Ambiguous(
+                f"{len(ids)} plugins have a skill named {name!r}: {', '.join(ids)}. "
+                "Name one as plugin:skill.",
+                ids,
+            )
+        return found[0]
 
     def writable(self, name: str) -> Skill:
         """The skill called ``name`` if this reader may change it; NotFound or Forbidden."""
@@ -78,4 +92,5 @@ class View:
             published=skill.published,
             editable=self.can_write(skill),
             score=score,
+            id=skill.id if self.catalog.ref(skill) != skill.name else None,
         )

@@ -212,13 +212,17 @@ class GitRepo:
         }
         try:
             self.run("read-tree", base, env=env)
+            executable = self._executable_paths(base, [p for p, c in changes.items() if c])
             lines = []
             for path, content in sorted(changes.items()):
                 if content is None:
                     lines.append(f"0 {ZERO}\t{path}")
                 else:
                     blob = self.run("hash-object", "-w", "--stdin", input=content).decode().strip()
-                    lines.append(f"100644 {blob}\t{path}")
+                    # A script stays runnable: an executable file keeps its mode, and a
+                    # file that starts with "#!" becomes executable.
+                    mode = "100755" if path in executable or content.startswith(b"#!") else "100644"
+                    lines.append(f"{mode} {blob}\t{path}")
             if lines:
                 self.run(
                     "update-index",
@@ -234,6 +238,20 @@ class GitRepo:
             )
         finally:
             index.unlink(missing_ok=True)
+
+    def _executable_paths(self, commit: str, paths: list[str]) -> set[str]:
+        """Which of ``paths`` are executable (mode 100755) in ``commit``."""
+        if not paths:
+            return set()
+        out = self.run(
+            "ls-tree", "-r", "-z", commit, "--", *paths, env={"GIT_LITERAL_PATHSPECS": "1"}
+        )
+        found = set()
+        for record in out.split(b"\0"):
+            meta, _, path = record.partition(b"\t")
+            if meta.startswith(b"100755 "):
+                found.add(path.decode("utf-8", "surrogateescape"))
+        return found
 
     def log(self, ref: str, count: int = 100) -> list[tuple[str, str]]:
         out = self.run("log", f"-{count}", "--format=%H%x00%B%x01", ref)

@@ -120,9 +120,10 @@ class GitTree:
                 entries.append(Entry(name, EntryKind.DIR))
             elif kind == "file":
                 mode, _, size = self._files[child]
-                entries.append(
-                    Entry(name, EntryKind.FILE if mode != "160000" else EntryKind.OTHER, size)
-                )
+                if mode == "160000":
+                    entries.append(Entry(name, EntryKind.OTHER))
+                else:
+                    entries.append(Entry(name, EntryKind.FILE, size, None, mode == "100755"))
             elif kind == "link":
                 target = self._resolve(child)
                 if target is None:
@@ -130,7 +131,8 @@ class GitTree:
                 else:
                     k = self._kind_of_real(target)
                     size = self._files[target][2] if k is EntryKind.FILE else 0
-                    entries.append(Entry(name, k, size, target))
+                    executable = k is EntryKind.FILE and self._files[target][0] == "100755"
+                    entries.append(Entry(name, k, size, target, executable))
             else:
                 entries.append(Entry(name, EntryKind.OTHER))
         return entries

@@ -139,7 +139,12 @@ class DirectoryTree:
                             continue
                         kind = _kind_of(target[1].st_mode)
                         size = target[1].st_size if kind is EntryKind.FILE else 0
-                        entries.append(Entry(name, kind, size, self._relative(target[0])))
+                        entries.append(
+                            Entry(
+                                name, kind, size, self._relative(target[0]),
+                                _executable(target[1].st_mode),
+                            )
+                        )  # fmt: skip
                         continue
                     elif item.is_dir(follow_symlinks=False):
                         self._dirs[f"{rel}/{name}" if rel else name] = f"{real}/{name}"
@@ -152,7 +157,10 @@ class DirectoryTree:
                 except OSError:
                     entries.append(Entry(name, EntryKind.ESCAPE))
                     continue
-                entries.append(Entry(name, kind, size if kind is EntryKind.FILE else 0))
+                if kind is EntryKind.FILE:
+                    entries.append(Entry(name, kind, size, None, _executable(st.st_mode)))
+                else:
+                    entries.append(Entry(name, kind))
         entries.sort()
         return entries
 
@@ -245,3 +253,7 @@ def _kind_of(mode: int) -> EntryKind:
     if stat.S_ISDIR(mode):
         return EntryKind.DIR
     return EntryKind.OTHER
+
+
+def _executable(mode: int) -> bool:
+    return stat.S_ISREG(mode) and bool(mode & 0o111)

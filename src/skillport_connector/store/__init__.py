@@ -7,6 +7,7 @@ enforces itself, so an expired token is gone even if nobody cleans up.
 
 from typing import Any
 
+from ..clock import Clock, system_clock
 from . import keys
 from .base import Store, StoreUnavailable
 from .sqlite import SQLiteStore
@@ -17,10 +18,10 @@ CACHED_PREFIXES = (keys.API_TOKEN, keys.OAUTH_ACCESS, keys.OAUTH_FAMILY)
 __all__ = ["SQLiteStore", "Store", "StoreUnavailable", "keys", "open_store"]
 
 
-def open_store(settings: Any) -> Store:
+def open_store(settings: Any, *, clock: Clock = system_clock) -> Store:
     """Redis when ``SKILLPORT_REDIS_URL`` is set (several instances), else SQLite on disk;
-        either way with values encrypted at rest and verified credentials cached in memory
-    until a revocation reaches every instance."""
+    either way with values encrypted at rest and verified credentials cached in memory
+    until a revocation reaches every instance. ``clock`` is SQLite's (Redis keeps its own)."""
     from .cached import CachedStore, Invalidation
     from .encrypted import EncryptedStore, load_or_create_key
     from .invalidation import RedisInvalidation, SQLiteInvalidation
@@ -33,7 +34,8 @@ def open_store(settings: Any) -> Store:
         redis_store = RedisStore(settings.redis_url)
         inner, invalidation = redis_store, RedisInvalidation(redis_store)
     else:
-        sqlite_store = SQLiteStore(settings.store_path)
+        sqlite_store = SQLiteStore(settings.store_path, clock=clock)
         inner, invalidation = sqlite_store, SQLiteInvalidation(sqlite_store)
     key = settings.secret_key or load_or_create_key(settings.data_dir / "secret.key")
-    return CachedStore(EncryptedStore(inner, key), invalidation, CACHED_PREFIXES)
+    cache_clock = system_clock if settings.redis_url else clock
+    return CachedStore(EncryptedStore(inner, key), invalidation, CACHED_PREFIXES, clock=cache_clock)
