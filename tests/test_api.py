@@ -94,7 +94,7 @@ def test_tokens_are_stored_only_as_hashes(make_app, market, tmp_path, clock):
     token = app.state.services.tokens.mint_api_token(Identity.local("ann@example.com"))
     auth = {"Authorization": f"Bearer {token}"}
     assert client_for(app).get("/api/skills/csv-profiler/install", headers=auth).status_code == 200
-    raw = b"".join(p.read_bytes() for p in (tmp_path / "plain").iterdir())
+    raw = b"".join(p.read_bytes() for p in (tmp_path / "plain").rglob("*") if p.is_file())
     assert token.encode() not in raw
     assert b"sk_install_" not in raw
 

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import __version__
+from . import __version__, heap
 from .api.errors import EXCEPTION_HANDLERS
 from .api.operations import metrics, readyz
 from .api.routes import build_api
@@ -40,6 +40,7 @@ from .metrics import MetricsMiddleware
 from .redaction import install_log_redaction
 from .services import Services, build_services
 from .settings import ConfigError, Settings
+from .sources.base import Announcing
 from .sources.factory import open_source
 from .store import Store, open_store
 from .web import build_web
@@ -148,9 +149,14 @@ def create_app(
             for sub in (mcp_http, mcp_sse):
                 await stack.enter_async_context(sub.router.lifespan_context(sub))
             services.source.start()  # the poller; a folder source has none
+            services.freshness.start()  # hear and announce new snapshots (Redis only)
+            if isinstance(services.source, Announcing):
+                services.source.add_listener(heap.settle)
+            heap.settle()
             try:
                 yield
             finally:
+                services.freshness.stop()
                 services.source.stop()
 
     config = settings.upstream()

@@ -6,7 +6,7 @@ path in :mod:`skillport_connector.services.tickets`). One registry per process (
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -55,6 +55,10 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+#: Paths whose route template is remembered (forgotten all at once past this).
+MAX_REMEMBERED_PATHS = 4096
+
+
 class MetricsMiddleware:
     """Counts every request under its route template (never the raw path: bounded labels)."""
 
@@ -65,9 +69,21 @@ class MetricsMiddleware:
         self.metrics = metrics
         self.routes = routes
         self.prefixes = prefixes
+        # Per-request cost: the template of each path seen (bounded) and each labelled child.
+        self._templates: dict[str, str] = {}
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def route_of(self, scope: Scope) -> str:
         path = scope.get("path", "")
+        template = self._templates.get(path)
+        if template is None:
+            template = self._route_of(scope, path)
+            if len(self._templates) >= MAX_REMEMBERED_PATHS:
+                self._templates.clear()
+            self._templates[path] = template
+        return template
+
+    def _route_of(self, scope: Scope, path: str) -> str:
         for prefix in self.prefixes:
             if path == prefix or path.startswith(prefix + "/"):
                 return prefix
@@ -93,6 +109,19 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, record)
         finally:
-            route = self.route_of(scope)
-            self.metrics.requests.labels(route, scope.get("method", ""), str(status)).inc()
-            self.metrics.latency.labels(route).observe(time.perf_counter() - start)
+            counter, latency = self._labelled(self.route_of(scope), scope.get("method", ""), status)
+            counter.inc()
+            latency.observe(time.perf_counter() - start)
+
+    def _labelled(self, route: str, method: str, status: int) -> tuple[Any, Any]:
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.metrics.requests.labels(route, method, str(status)),
+                self.metrics.latency.labels(route),
+            )
+            if len(self._children) >= MAX_REMEMBERED_PATHS:
+                self._children.clear()
+            self._children[key] = children
+        return children

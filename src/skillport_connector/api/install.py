@@ -10,7 +10,8 @@ from starlette.responses import Response, StreamingResponse
 
 from .. import install as packaging
 from ..catalog import Skill
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, TooLarge, Unavailable
+from ..services import View
 from ..services.records import Redeemed
 from . import schemas
 from .common import caller_view, dumps, json_response, services_of
@@ -38,6 +39,18 @@ def package_response(skill: Skill, files: list[packaging.PackedFile]) -> Streami
     )
 
 
+def package_link(request: Request, view: View, name: str) -> dict[str, str]:
+    """A signed, cacheable link to the package (none when it cannot be built now: the
+    install token still works and redemption reports the reason)."""
+    services = services_of(request)
+    skill = view.readable(name)
+    try:
+        link = services.packages.link(skill, services.tickets.packed_files(view.catalog, skill))
+    except (TooLarge, Unavailable):
+        return {}
+    return {"package_url": services.settings.base_url + link.path(), "package_sha256": link.digest}
+
+
 @router.get(
     "/api/skills/{name}/install",
     tags=["install"],
@@ -47,8 +60,10 @@ def package_response(skill: Skill, files: list[packaging.PackedFile]) -> Streami
 )
 async def install_ticket(request: Request) -> Response:
     services = services_of(request)
-    ticket = services.tickets.mint(caller_view(request), request.path_params["name"], "install")
+    view = caller_view(request)
+    ticket = services.tickets.mint(view, request.path_params["name"], "install")
     base = services.settings.base_url
+    extra = await run_in_threadpool(package_link, request, view, ticket.skill)
     return json_response(
         {
             "install_token": ticket.token,
@@ -57,6 +72,7 @@ async def install_ticket(request: Request) -> Response:
             "expires_in": ticket.expires_in,
             "command": packaging.install_command(base, ticket.token, "package"),
             "claude_code_command": packaging.install_command(base, ticket.token, "skill"),
+            **extra,
         }
     )
 

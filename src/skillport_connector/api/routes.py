@@ -4,7 +4,7 @@ routers of each resource module, assembled in one table that also writes /openap
 from __future__ import annotations
 
 from ..marketplace import routes as claude_code
-from . import editing, install, operations, skills, webhooks
+from . import editing, install, operations, packages, skills, webhooks
 from .openapi import ApiRouter
 
 
@@ -13,6 +13,7 @@ def build_api() -> ApiRouter:
     return ApiRouter().include(
         skills.router,
         install.router,
+        packages.router,
         editing.router,
         webhooks.router,
         operations.router,

@@ -36,6 +36,9 @@ class SkillList(BaseModel):
     surface_filter: str | None
     query: str | None = Field(None, description="Present when searching with q=")
     skills: list[SkillSummary]
+    next_cursor: str | None = Field(
+        None, description="Present when paging with limit=: the cursor of the next page"
+    )
 
 
 class SkillDetail(BaseModel):
@@ -52,6 +55,10 @@ class InstallTicket(BaseModel):
     expires_in: int
     command: str = Field(description="For Claude.ai / Claude Desktop: writes /tmp/<name>.skill")
     claude_code_command: str = Field(description="For Claude Code: installs into ~/.claude/skills")
+    package_url: str | None = Field(
+        None, description="Signed, expiring, cacheable link to the .skill package (no token)"
+    )
+    package_sha256: str | None = Field(None, description="SHA-256 of the package bytes")
 
 
 class PayloadFile(BaseModel):

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from ..catalog import FILTER_SURFACES
 from ..errors import InvalidRequest
 from ..services import parse_surface, skills
+from ..services.records import SkillSummary
 from . import schemas
 from .common import (
     authenticate,
@@ -21,7 +22,9 @@ from .common import (
     read_json,
     services_of,
 )
+from .conditional import etag_for, not_modified, validated, validators
 from .openapi import ApiRouter, query
+from .paging import MAX_LIMIT, Page, page_of
 
 router = ApiRouter()
 
@@ -41,6 +44,12 @@ router = ApiRouter()
         ),
         query("q", "Full-text search, best match first", {"type": "string", "maxLength": 500}),
         query("refresh", "Reload the marketplace first", {"type": "boolean", "default": False}),
+        query(
+            "limit",
+            "Page size (adds next_cursor; without it, the whole list)",
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        ),
+        query("cursor", "next_cursor of the previous page", {"type": "string", "maxLength": 40}),
     ],
 )
 async def list_skills(request: Request) -> Response:
@@ -50,14 +59,21 @@ async def list_skills(request: Request) -> Response:
     q = request.query_params.get("q")
     if q is not None and len(q) > skills.MAX_QUERY:
         raise InvalidRequest(f"q is longer than {skills.MAX_QUERY} characters.")
+    page = page_of(request)
     if query_flag(request, "refresh"):
         await run_in_threadpool(services.source.refresh)
     view = services.view(who)
+    etag = etag_for(services, view, request)
+    if (unchanged := not_modified(request, etag)) is not None:
+        return unchanged
     if q is not None and q.strip():
-        hits = [s.rest() for s in skills.search_skills(view, q, surface)]
-        return json_response(
-            {"count": len(hits), "surface_filter": surface, "query": q, "skills": hits}
-        )
+        found = skills.search_skills(view, q, surface)
+        answer: dict[str, object] = {"count": len(found), "surface_filter": surface, "query": q}
+        return validated(json_response(paged(answer, found, page)), etag)
+    if page is not None:
+        listed = skills.list_skills(view, surface)
+        answer = {"count": len(listed), "surface_filter": surface}
+        return validated(json_response(paged(answer, listed, page)), etag)
 
     def render() -> bytes:
         listed = [s.rest() for s in skills.list_skills(view, surface)]
@@ -67,7 +83,15 @@ async def list_skills(request: Request) -> Response:
     # readers apart) and the surface: serve it pre-serialised, cached with the snapshot.
     key = ("listing", view.policy.view_key(who), surface)
     body = services.snapshots.memo(view.catalog, key, render)
-    return Response(body, media_type="application/json")
+    return Response(body, media_type="application/json", headers=validators(etag))
+
+
+def paged(answer: dict[str, object], found: list[SkillSummary], page: Page | None) -> object:
+    """``answer`` with its ``skills`` (one page of them and ``next_cursor`` when paged)."""
+    if page is None:
+        return {**answer, "skills": [s.rest() for s in found]}
+    shown, next_cursor = page.cut(found)
+    return {**answer, "skills": [s.rest() for s in shown], "next_cursor": next_cursor}
 
 
 @router.get(
@@ -78,17 +102,23 @@ async def list_skills(request: Request) -> Response:
     errors=(400, 404, 409),
 )
 async def get_skill(request: Request) -> Response:
+    view = caller_view(request)
+    etag = etag_for(services_of(request), view, request)
+    if (unchanged := not_modified(request, etag)) is not None:
+        view.readable(request.path_params["name"])  # still 404 when it is not readable
+        return unchanged
     # Reading SKILL.md is file or git I/O: off the event loop.
-    detail = await run_in_threadpool(
-        skills.get_skill, caller_view(request), request.path_params["name"]
-    )
-    return json_response(
-        {
-            "skill": detail.summary.rest(),
-            "skill_md": detail.skill_md,
-            "files": list(detail.files),
-            "editable": detail.summary.editable,
-        }
+    detail = await run_in_threadpool(skills.get_skill, view, request.path_params["name"])
+    return validated(
+        json_response(
+            {
+                "skill": detail.summary.rest(),
+                "skill_md": detail.skill_md,
+                "files": list(detail.files),
+                "editable": detail.summary.editable,
+            }
+        ),
+        etag,
     )
 
 
@@ -103,19 +133,25 @@ async def get_skill(request: Request) -> Response:
 async def check_updates(request: Request) -> Response:
     view = caller_view(request)
     body = await read_json(request, schemas.CheckUpdatesRequest)
+    etag = etag_for(services_of(request), view, request, body.model_dump_json())
+    if (unchanged := not_modified(request, etag)) is not None:
+        return unchanged
     updates = skills.check_updates(view, ((i.name, i.version) for i in body.installed))
-    return json_response(
-        {
-            "hasUpdates": bool(updates),
-            "updates": [
-                {
-                    "name": u.name,
-                    "installedVersion": u.installed_version,
-                    "availableVersion": u.available_version,
-                }
-                for u in updates
-            ],
-        }
+    return validated(
+        json_response(
+            {
+                "hasUpdates": bool(updates),
+                "updates": [
+                    {
+                        "name": u.name,
+                        "installedVersion": u.installed_version,
+                        "availableVersion": u.available_version,
+                    }
+                    for u in updates
+                ],
+            }
+        ),
+        etag,
     )
 
 

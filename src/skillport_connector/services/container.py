@@ -20,6 +20,8 @@ from ..metrics import Metrics
 from ..settings import Settings
 from ..sources.base import Source
 from ..store import Store
+from .freshness import Freshness
+from .packages import PackageLinks
 from .snapshots import Snapshots
 from .tickets import Tickets
 from .view import View
@@ -49,6 +51,8 @@ class Services:
     snapshots: Snapshots
     tickets: Tickets
     webhooks: Webhooks
+    freshness: Freshness
+    packages: PackageLinks
 
     def identify(self, token: str) -> Identity:
         """The identity behind an ``sk_api_`` token or an OAuth access token."""
@@ -105,4 +109,12 @@ def build_services(
         snapshots=snapshots,
         tickets=tickets,
         webhooks=Webhooks(source, store, audit),
+        freshness=Freshness(source, store),
+        packages=PackageLinks(_secret_key(settings), settings.data_dir / "packages"),
     )
+
+
+def _secret_key(settings: Settings) -> str:
+    from ..store.encrypted import load_or_create_key
+
+    return settings.secret_key or load_or_create_key(settings.data_dir / "secret.key")

@@ -18,6 +18,8 @@ from ..catalog import Catalog
 #: The upstream state a source reports: ``commit``, ``stale``, ``last_error`` and,
 #: for git, the age of the last check and of the last success.
 UpstreamHealth = dict[str, object]
+#: Told the commit of each snapshot a source swaps in (from its own poll, check or write).
+SnapshotListener = Callable[[str], None]
 #: Given the catalogs before and after a change, the problems the change introduces.
 Validator = Callable[[Catalog, Catalog], list[str]]
 
@@ -76,4 +78,20 @@ class EditableSource(Source, Protocol):
         """Apply ``changes`` on top of ``base`` as exactly one commit, or raise
         :class:`~skillport_connector.errors.Conflict` / ``InvalidRequest`` /
         ``Unavailable`` and write nothing."""
+        ...
+
+
+@runtime_checkable
+class Announcing(Protocol):
+    """A source whose snapshots have a commit id other instances can fetch too (git)."""
+
+    @property
+    def commit(self) -> str: ...
+
+    def catch_up(self, commit: str) -> bool:
+        """Fetch now: another instance announced ``commit`` (a hint; the remote decides)."""
+        ...
+
+    def add_listener(self, listener: SnapshotListener) -> None:
+        """Call ``listener(commit)`` after every swap (in the thread that swapped)."""
         ...

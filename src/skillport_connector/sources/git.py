@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .. import errors
 from ..catalog import Catalog, Limits, load_catalog
-from .base import UpstreamHealth, Validator, WriteResult
+from .base import SnapshotListener, UpstreamHealth, Validator, WriteResult
 from .gitrepo import (
     Credentials,
     GitError,
@@ -92,6 +92,7 @@ class GitSource:
         self.last_success_at = 0.0
         self.last_error: str | None = None
         self.upstream_requests = 0
+        self._listeners: list[SnapshotListener] = []
         try:
             head = self._fetch()
         except RemoteUnavailable as exc:
@@ -153,11 +154,37 @@ class GitSource:
             self._swap(head)
             return True
 
+    def catch_up(self, commit: str) -> bool:
+        """Another instance announced ``commit``: fetch and swap at once, without first
+        asking the remote whether it moved (it did). True when a new snapshot came in."""
+        with self._lock:
+            if commit == self.commit:
+                return False
+            try:
+                head = self._fetch()
+            except GitError as exc:
+                self.last_error = str(exc)
+                log.warning("catching up failed, still serving %s: %s", self.commit[:12], exc)
+                return False
+            self._swap(head)
+            return True
+
     def _swap(self, head: str) -> None:
         if head != self.commit:
             self._catalog = self._load(head)
             self.loaded_at = time.time()
             log.info("marketplace now at %s", head[:12])
+            self._announce(head)
+
+    def add_listener(self, listener: SnapshotListener) -> None:
+        self._listeners.append(listener)
+
+    def _announce(self, commit: str) -> None:
+        for listener in self._listeners:
+            try:
+                listener(commit)
+            except Exception:  # a listener never undoes or fails a swap
+                log.exception("snapshot listener failed")
 
     def refresh(self) -> Catalog:
         if time.time() - self.last_check_at >= self.min_refresh_interval:
@@ -275,6 +302,7 @@ class GitSource:
             with self._lock:
                 self._catalog = new_catalog
                 self.loaded_at = time.time()
+            self._announce(commit)
             return WriteResult(commit, new_catalog, reapplied)
         raise Conflict("The branch kept moving while saving; try again in a moment.")
 

@@ -12,20 +12,30 @@ from . import keys
 from .base import Store, StoreUnavailable
 from .sqlite import SQLiteStore
 
+#: Records read on every authenticated request, kept in memory until revoked (see .cached).
+CACHED_PREFIXES = (keys.API_TOKEN, keys.OAUTH_ACCESS, keys.OAUTH_FAMILY)
+
 __all__ = ["SQLiteStore", "Store", "StoreUnavailable", "keys", "open_store"]
 
 
 def open_store(settings: Any, *, clock: Clock = system_clock) -> Store:
     """Redis when ``SKILLPORT_REDIS_URL`` is set (several instances), else SQLite on disk;
-    either way with values encrypted at rest. ``clock`` is SQLite's (Redis keeps its own)."""
+    either way with values encrypted at rest and verified credentials cached in memory
+    until a revocation reaches every instance. ``clock`` is SQLite's (Redis keeps its own)."""
+    from .cached import CachedStore, Invalidation
     from .encrypted import EncryptedStore, load_or_create_key
+    from .invalidation import RedisInvalidation, SQLiteInvalidation
 
     inner: Store
+    invalidation: Invalidation
     if settings.redis_url:
         from .redis import RedisStore
 
-        inner = RedisStore(settings.redis_url)
+        redis_store = RedisStore(settings.redis_url)
+        inner, invalidation = redis_store, RedisInvalidation(redis_store)
     else:
-        inner = SQLiteStore(settings.store_path, clock=clock)
+        sqlite_store = SQLiteStore(settings.store_path, clock=clock)
+        inner, invalidation = sqlite_store, SQLiteInvalidation(sqlite_store)
     key = settings.secret_key or load_or_create_key(settings.data_dir / "secret.key")
-    return EncryptedStore(inner, key)
+    cache_clock = system_clock if settings.redis_url else clock
+    return CachedStore(EncryptedStore(inner, key), invalidation, CACHED_PREFIXES, clock=cache_clock)

@@ -1,10 +1,27 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
+
+#: Called with each message published on a channel (in a background thread).
+Listener = Callable[[dict[str, Any]], None]
 
 
 class StoreUnavailable(Exception):
     """The state store cannot be reached; callers answer 503 and keep nothing half-done."""
+
+
+class Subscription(Protocol):
+    def close(self) -> None:
+        """Stop listening; no callback runs after this returns."""
+        ...
+
+
+class NoSubscription:
+    """What a one-instance store hands out: nothing to listen to, nothing to stop."""
+
+    def close(self) -> None:
+        return None
 
 
 class Store(Protocol):
@@ -18,6 +35,10 @@ class Store(Protocol):
 
     def get(self, key: str) -> dict[str, Any] | None: ...
 
+    def get_expiring(self, key: str) -> tuple[dict[str, Any] | None, float | None]:
+        """The value and when it expires (seconds since the epoch; None: never)."""
+        ...
+
     def delete(self, key: str) -> bool: ...
 
     def claim(self, key: str) -> tuple[dict[str, Any] | None, bool]:
@@ -26,6 +47,16 @@ class Store(Protocol):
 
     def incr(self, key: str, ttl: float) -> int:
         """Add one to a counter that disappears ``ttl`` seconds after its first increment."""
+        ...
+
+    def publish(self, channel: str, message: dict[str, Any]) -> int:
+        """Announce ``message`` to every instance listening on ``channel`` (fire and
+        forget; how many received it). Messages are hints, never authority: a listener
+        re-reads what they point at. A one-instance store delivers nothing (0)."""
+        ...
+
+    def subscribe(self, channel: str, listener: Listener) -> Subscription:
+        """Call ``listener`` for each message on ``channel`` until the subscription closes."""
         ...
 
     def close(self) -> None: ...

@@ -15,7 +15,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from .base import Store
+from .base import Listener, Store, Subscription
 
 
 def load_or_create_key(path: Path) -> str:
@@ -51,6 +51,11 @@ class EncryptedStore:
     def get(self, key: str) -> dict[str, Any] | None:
         return self._open(self.inner.get(key))
 
+    def get_expiring(self, key: str) -> tuple[dict[str, Any] | None, float | None]:
+        value, expires_at = self.inner.get_expiring(key)
+        opened = self._open(value)
+        return opened, expires_at if opened is not None else None
+
     def delete(self, key: str) -> bool:
         return self.inner.delete(key)
 
@@ -61,6 +66,13 @@ class EncryptedStore:
 
     def incr(self, key: str, ttl: float) -> int:
         return self.inner.incr(key, ttl)
+
+    def publish(self, channel: str, message: dict[str, Any]) -> int:
+        # Messages are hints (a commit id, a token digest), never secrets or authority.
+        return self.inner.publish(channel, message)
+
+    def subscribe(self, channel: str, listener: Listener) -> Subscription:
+        return self.inner.subscribe(channel, listener)
 
     def close(self) -> None:
         self.inner.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import Clock, system_clock
+from .base import Listener, NoSubscription, Subscription
 
 _UPSERT = "INSERT OR REPLACE INTO kv (key, value, expires_at, used) VALUES (?, ?, ?, 0)"
 
@@ -70,6 +71,21 @@ class SQLiteStore:
             ).fetchone()
         return json.loads(row[0]) if row else None
 
+    def get_expiring(self, key: str) -> tuple[dict[str, Any] | None, float | None]:
+        now = self._clock()
+        with self._lock:
+            row = self._db.execute(
+                "SELECT value, expires_at FROM kv WHERE key = ?"
+                " AND (expires_at IS NULL OR expires_at > ?)",
+                (key, now),
+            ).fetchone()
+        return (json.loads(row[0]), row[1]) if row else (None, None)
+
+    def data_version(self) -> int:
+        """Changes whenever another connection (another process) committed a write."""
+        with self._lock:
+            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
     def delete(self, key: str) -> bool:
         with self._lock:
             cur = self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
@@ -114,6 +130,13 @@ class SQLiteStore:
                 self._db.execute("ROLLBACK")
                 raise
         return count
+
+    def publish(self, channel: str, message: dict[str, Any]) -> int:
+        """One instance: nobody else to tell."""
+        return 0
+
+    def subscribe(self, channel: str, listener: Listener) -> Subscription:
+        return NoSubscription()
 
     def close(self) -> None:
         with self._lock:

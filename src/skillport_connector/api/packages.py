@@ -1,0 +1,47 @@
+"""REST: packages behind signed, expiring, content-addressed links (CDN-cacheable)."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .common import services_of
+from .openapi import ApiRouter, query
+
+router = ApiRouter()
+
+
+@router.get(
+    "/packages/{file}",
+    tags=["install"],
+    summary="A .skill package by its SHA-256, through a signed link from the install token",
+    ok="application/zip",
+    errors=(403, 404, 410),
+    secured=False,
+    params=[
+        query("skill", "The skill the package holds", {"type": "string", "maxLength": 64}),
+        query("exp", "Until when the link works (Unix seconds)", {"type": "string"}),
+        query("sig", "HMAC-SHA256 of the link", {"type": "string", "maxLength": 64}),
+    ],
+)
+async def package_by_digest(request: Request) -> Response:
+    services = services_of(request)
+    params = request.query_params
+    link = services.packages.verify(
+        request.path_params["file"], params.get("skill", ""), params.get("exp", ""),
+        params.get("sig", ""),
+    )  # fmt: skip
+    etag = f'"{link.digest}"'
+    headers = {
+        "ETag": etag,
+        # The bytes behind a digest never change; the link itself lives until exp.
+        "Cache-Control": f"public, max-age={services.packages.seconds_left(link)}, immutable",
+    }
+    if request.headers.get("if-none-match", "").strip() == etag:
+        return Response(status_code=304, headers=headers)
+    data = await run_in_threadpool(
+        services.packages.read, link, services.source.catalog, services.tickets.packed_files
+    )
+    headers["Content-Disposition"] = f'attachment; filename="{link.skill}.skill"'
+    return Response(data, media_type="application/zip", headers=headers)

@@ -1,0 +1,123 @@
+"""Verified credentials read from memory: a read-through cache that a revocation empties
+on every instance before the revoking call returns.
+
+Every authenticated request reads its token's record (and, for OAuth, its grant
+family): a store round trip, a decryption and a JSON parse, most of the connector's own
+work on a listing. :class:`CachedStore` keeps those records (keys under ``prefixes``) in
+memory, each under the *epoch* its :class:`Invalidation` reported when it was read, and
+for no longer than the record's own expiry or ``max_age``, whichever comes first.
+
+Any change to a cached key (a revocation deletes a token or marks its family revoked)
+goes to the store first, then empties this instance's cache and calls
+:meth:`Invalidation.everywhere`, which returns once every other instance has emptied
+its own (Redis: an announcement they acknowledge; SQLite: other processes see the file
+change through ``PRAGMA data_version``). While an instance cannot hear invalidations
+(its Redis subscription is down) its epoch is ``None`` and nothing is served from memory.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable
+from typing import Any, Protocol
+
+from ..clock import Clock, system_clock
+from .base import Listener, Store, Subscription
+
+#: Longest a record is trusted from memory, whatever its expiry.
+MAX_AGE = 60.0
+#: Most records kept (the cache is emptied when it would grow past this).
+MAX_ENTRIES = 20_000
+
+
+class Invalidation(Protocol):
+    def epoch(self) -> Hashable | None:
+        """Changes whenever something may have been invalidated here; None: do not cache."""
+        ...
+
+    def everywhere(self) -> None:
+        """Return once every instance has dropped what it cached before this call."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class CachedStore:
+    def __init__(
+        self,
+        inner: Store,
+        invalidation: Invalidation,
+        prefixes: tuple[str, ...],
+        *,
+        clock: Clock = system_clock,
+        max_age: float = MAX_AGE,
+    ) -> None:
+        self.inner = inner
+        self.invalidation = invalidation
+        self.prefixes = prefixes
+        self._clock = clock
+        self._max_age = max_age
+        self._entries: dict[str, tuple[Hashable, float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def _cached(self, key: str) -> bool:
+        return key.startswith(self.prefixes)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        if not self._cached(key):
+            return self.inner.get(key)
+        epoch = self.invalidation.epoch()
+        if epoch is None:
+            return self.inner.get(key)
+        now = self._clock()
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] == epoch and now < hit[1]:
+            return dict(hit[2])
+        value, expires_at = self.inner.get_expiring(key)
+        if value is not None:
+            until = now + self._max_age
+            if expires_at is not None:
+                until = min(until, expires_at)
+            with self._lock:
+                if len(self._entries) >= MAX_ENTRIES:
+                    self._entries.clear()
+                self._entries[key] = (epoch, until, dict(value))
+        return value
+
+    def get_expiring(self, key: str) -> tuple[dict[str, Any] | None, float | None]:
+        return self.inner.get_expiring(key)
+
+    def _changed(self, key: str) -> None:
+        if self._cached(key):
+            with self._lock:
+                self._entries.clear()
+            self.invalidation.everywhere()
+
+    def put(self, key: str, value: dict[str, Any], ttl: float | None = None) -> None:
+        # A new key (a token just minted) cannot be cached anywhere: nothing caches an
+        # absence, and these keys are random digests nobody else creates meanwhile.
+        existed = self._cached(key) and self.inner.get_expiring(key)[0] is not None
+        self.inner.put(key, value, ttl)
+        if existed:
+            self._changed(key)
+
+    def delete(self, key: str) -> bool:
+        deleted = self.inner.delete(key)
+        self._changed(key)
+        return deleted
+
+    def claim(self, key: str) -> tuple[dict[str, Any] | None, bool]:
+        return self.inner.claim(key)  # marks use; what get() returns does not change
+
+    def incr(self, key: str, ttl: float) -> int:
+        return self.inner.incr(key, ttl)
+
+    def publish(self, channel: str, message: dict[str, Any]) -> int:
+        return self.inner.publish(channel, message)
+
+    def subscribe(self, channel: str, listener: Listener) -> Subscription:
+        return self.inner.subscribe(channel, listener)
+
+    def close(self) -> None:
+        self.invalidation.close()
+        self.inner.close()
