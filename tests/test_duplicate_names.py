@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import shutil
+import zipfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -269,3 +271,13 @@ def test_a_marketplace_without_duplicates_keeps_bare_names_everywhere(tmp_path):
     assert all("id" not in s for s in listed)
     assert client.get("/api/skills/access", headers=headers(app, ANN)).status_code == 200
     assert client.get("/api/skills/telegram:access", headers=headers(app, ANN)).status_code == 200
+
+
+def test_the_package_link_of_a_qualified_id_serves_that_plugins_skill(app):
+    client = client_for(app)
+    ticket = client.get("/api/skills/discord:access/install", headers=headers(app, ANN)).json()
+    package = client.get(ticket["package_url"].removeprefix(str(client.base_url)))
+    assert package.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(package.content)) as zipped:
+        md = next(n for n in zipped.namelist() if n.endswith("SKILL.md"))
+        assert "Discord access." in zipped.read(md).decode()

@@ -63,7 +63,7 @@ async def install_ticket(request: Request) -> Response:
     view = caller_view(request)
     ticket = services.tickets.mint(view, request.path_params["name"], "install")
     base = services.settings.base_url
-    extra = await run_in_threadpool(package_link, request, view, ticket.skill)
+    extra = await run_in_threadpool(package_link, request, view, request.path_params["name"])
     return json_response(
         {
             "install_token": ticket.token,

@@ -25,12 +25,13 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from .. import errors
 from .. import install as packaging
 from ..catalog import Catalog, Skill
 from ..clock import Clock, system_clock
-from ..names import is_skill_name
+from ..names import ref_problem
 
 #: How long a package link works.
 PACKAGE_URL_TTL = 15 * 60
@@ -50,7 +51,7 @@ class SignedPackage:
     signature: str
 
     def path(self) -> str:
-        query = f"skill={self.skill}&exp={self.expires}&sig={self.signature}"
+        query = f"skill={quote(self.skill, safe='')}&exp={self.expires}&sig={self.signature}"
         return f"/packages/{self.digest}.skill?{query}"
 
 
@@ -86,7 +87,7 @@ class PackageLinks:
         digest, data = self.build(skill, files)
         self._keep(digest, data)
         expires = int(self._clock()) + self.ttl
-        return SignedPackage(digest, skill.name, expires, self._sign(digest, skill.name, expires))
+        return SignedPackage(digest, skill.id, expires, self._sign(digest, skill.id, expires))
 
     def verify(self, filename: str, skill: str, exp: str, sig: str) -> SignedPackage:
         """The link's parts when its signature holds and it has not expired."""
@@ -94,7 +95,7 @@ class PackageLinks:
         if (
             not filename.endswith(".skill")
             or not _DIGEST.fullmatch(digest)
-            or not is_skill_name(skill)
+            or ref_problem(skill) is not None
             or not exp.isdigit()
             or len(exp) > 12
         ):
@@ -110,7 +111,7 @@ class PackageLinks:
         """The bytes behind a verified link (blocking I/O: call off the event loop)."""
         with contextlib.suppress(OSError):
             return (self.cache_dir / f"{link.digest}.skill").read_bytes()
-        skill = catalog.skills.get(link.skill)
+        skill = catalog.skill(link.skill)
         if skill is None:
             raise errors.Gone("That package is no longer in the marketplace; ask for a new link.")
         digest, data = self.build(skill, files(catalog, skill))
