@@ -19,11 +19,12 @@ from fastmcp.server.http import create_sse_app
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__, heap
 from .api.errors import EXCEPTION_HANDLERS
+from .api.openapi import ApiRouter
 from .api.operations import metrics, readyz
 from .api.routes import build_api
 from .auth import Identity
@@ -96,12 +97,7 @@ def create_app(
     sign-in, as the dev user: for local MCP clients and the conformance suite, refused
     unless the server and its public URL are loopback. ``clock`` is what every expiry and
     rate-limit window reads (tests pass a :class:`~.clock.FakeClock`)."""
-    if not mcp_auth and not settings.local_only:
-        raise ConfigError(
-            f"--no-auth (MCP without sign-in) is refused: {settings.base_url} is not a loopback "
-            "address. Without sign-in, anyone who reaches the server acts as "
-            f"{settings.dev_user}; it is for local MCP clients on 127.0.0.1 only."
-        )
+    _refuse_unsafe_no_auth(settings, mcp_auth)
     install_log_redaction()
     store = store or open_store(settings, clock=clock)
     base = settings.base_url
@@ -113,19 +109,42 @@ def create_app(
         also_resources=(f"{base}{SSE_PATH}",),
     )
     services = build_services(settings, open_source(settings), store, oauth, clock=clock)
+    hosts = allowed_hosts(base, settings.host, settings.port) + list(settings.allowed_hosts)
+    mcp_apps = _mcp_apps(services, settings, mcp_auth, hosts)
     api = build_api()
-    spec = api.openapi(title="Skillport Connector", version=__version__, description=DESCRIPTION)
+    rest = Starlette(
+        routes=_rest_routes(api, services, oauth),
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=_lifespan(services, mcp_apps),
+    )
+    rest.state.services = services
+    rest.state.claude_code = ClaudeCodeMarketplace(services)
+    rest.state.store = store
+    dispatcher = Dispatcher(rest, [(MCP_PATH, mcp_apps[0]), (SSE_PATH, mcp_apps[1])])
+    guarded = HostGuard(BrowserCORS(dispatcher), hosts)
+    measured = MetricsMiddleware(guarded, services.metrics, list(rest.routes), [MCP_PATH, SSE_PATH])
+    return ConnectorApp(measured, rest, api.routes)
 
-    async def openapi(request: Request) -> JSONResponse:
-        return JSONResponse(spec)
 
+def _refuse_unsafe_no_auth(settings: Settings, mcp_auth: bool) -> None:
+    if not mcp_auth and not settings.local_only:
+        raise ConfigError(
+            f"--no-auth (MCP without sign-in) is refused: {settings.base_url} is not a loopback "
+            "address. Without sign-in, anyone who reaches the server acts as "
+            f"{settings.dev_user}; it is for local MCP clients on 127.0.0.1 only."
+        )
+
+
+def _mcp_apps(
+    services: Services, settings: Settings, mcp_auth: bool, hosts: list[str]
+) -> tuple[Any, Any]:
+    """The Streamable HTTP (``/mcp``) and legacy SSE (``/sse``) applications of one server."""
     mcp = build_mcp(
         services,
         classic_tools=settings.mcp_classic_tools,
         anonymous=None if mcp_auth else Identity.local(settings.dev_user),
     )
-    hosts = allowed_hosts(base, settings.host, settings.port) + list(settings.allowed_hosts)
-    origins = [base, *settings.allowed_origins]
+    origins = [settings.base_url, *settings.allowed_origins]
     mcp_http = mcp.http_app(
         path=MCP_PATH,
         stateless_http=True,
@@ -142,11 +161,16 @@ def create_app(
         allowed_hosts=hosts,
         allowed_origins=origins,
     )
+    return mcp_http, mcp_sse
+
+
+def _lifespan(services: Services, mcp_apps: tuple[Any, Any]) -> Any:
+    """Starlette's lifespan: the MCP apps' own, the poller and the freshness channel."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
-            for sub in (mcp_http, mcp_sse):
+            for sub in mcp_apps:
                 await stack.enter_async_context(sub.router.lifespan_context(sub))
             services.source.start()  # the poller; a folder source has none
             services.freshness.start()  # hear and announce new snapshots (Redis only)
@@ -159,6 +183,18 @@ def create_app(
                 services.freshness.stop()
                 services.source.stop()
 
+    return lifespan
+
+
+def _rest_routes(api: ApiRouter, services: Services, oauth: OAuthServer) -> list[BaseRoute]:
+    """REST, operations, git, OAuth and the pages: everything but MCP."""
+    settings = services.settings
+    base = settings.base_url
+    spec = api.openapi(title="Skillport Connector", version=__version__, description=DESCRIPTION)
+
+    async def openapi(request: Request) -> JSONResponse:
+        return JSONResponse(spec)
+
     config = settings.upstream()
     upstream = Upstream(config, f"{base}/callback") if config else None
 
@@ -167,38 +203,25 @@ def create_app(
             endpoint, False, services.limiter, settings.rate_limit_ip, settings.client_address()
         ).handle
 
-    rest = Starlette(
-        routes=[
-            *api.routes,
-            Route("/openapi.json", openapi, methods=["GET"]),
-            Route("/metrics", metrics, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            *GIT_ROUTES,
-            *oauth_routes(
-                oauth,
-                base_url=base,
-                resource_paths=[MCP_PATH, SSE_PATH],
-                upstream=upstream,
-                dev_sign_in=settings.dev_sign_in,
-                limiter=services.limiter,
-                ip_limit=settings.rate_limit_ip,
-                register_limit=settings.rate_limit_register,
-                client_address=settings.client_address(),
-            ),
-            *build_web(
-                services, sign_in_starter(oauth, base, upstream, settings.dev_sign_in), guard
-            ),
-        ],
-        exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=lifespan,
-    )
-    rest.state.services = services
-    rest.state.claude_code = ClaudeCodeMarketplace(services)
-    rest.state.store = store
-    dispatcher = Dispatcher(rest, [(MCP_PATH, mcp_http), (SSE_PATH, mcp_sse)])
-    guarded = HostGuard(BrowserCORS(dispatcher), hosts)
-    measured = MetricsMiddleware(guarded, services.metrics, list(rest.routes), [MCP_PATH, SSE_PATH])
-    return ConnectorApp(measured, rest, api.routes)
+    return [
+        *api.routes,
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        *GIT_ROUTES,
+        *oauth_routes(
+            oauth,
+            base_url=base,
+            resource_paths=[MCP_PATH, SSE_PATH],
+            upstream=upstream,
+            dev_sign_in=settings.dev_sign_in,
+            limiter=services.limiter,
+            ip_limit=settings.rate_limit_ip,
+            register_limit=settings.rate_limit_register,
+            client_address=settings.client_address(),
+        ),
+        *build_web(services, sign_in_starter(oauth, base, upstream, settings.dev_sign_in), guard),
+    ]
 
 
 def services_of(app: ConnectorApp) -> Services:
