@@ -261,7 +261,7 @@ def test_mcp_install_skill_counts_against_the_mint_limit(server: Server) -> None
             for _ in range(8):
                 result = await session.call_tool("install_skill", {"name": "good-skill"})
                 text = result.content[0].text if result.content else ""
-                outcomes.append(not result.isError and "sk_install_" in text)
+                outcomes.append(not result.is_error and "sk_install_" in text)
         return outcomes
 
     minted = asyncio.run(run())
