@@ -4,6 +4,7 @@ holds and move a deadline into the past rather than wait for it."""
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -113,6 +114,13 @@ def test_redis_down_gives_503_then_recovers_without_manual_steps(redis_server, m
     )
     redis_server.stop()
     try:
+        # Verified tokens are cached while the invalidation channel is up; once the
+        # connector has noticed the channel is gone it reads the store, so it answers 503.
+        invalidation = app.state.store.invalidation
+        deadline = time.monotonic() + 10
+        while invalidation.epoch() is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert invalidation.epoch() is None
         down = client.get("/api/skills", headers={"Authorization": f"Bearer {token}"})
         assert down.status_code == 503 and down.json()["error"] == "unavailable"
         assert down.headers["Retry-After"]
