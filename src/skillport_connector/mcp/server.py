@@ -26,6 +26,7 @@ from ..errors import NotFound, SkillportError, Unauthenticated
 from ..hostguard import allowed_hosts
 from ..services import Services, View
 from .errors import json_error
+from .listing import ListingCache
 from .skills import SkillsExtension, SkillsProvider
 from .tools import add_classic_tools
 
@@ -159,7 +160,16 @@ def build_mcp(
     mcp.add_extension(SkillsExtension(view))
     if classic_tools:
         add_classic_tools(mcp, services, view)
+    _serve_cached_listings(mcp, ListingCache(view))
     return mcp
+
+
+def _serve_cached_listings(mcp: FastMCP, cache: ListingCache) -> None:
+    """Put ``cache`` in the SDK's middleware, right inside fastmcp's root middleware (which
+    binds the request context that :func:`current_identity` reads)."""
+    chain = mcp._mcp_server.middleware
+    root = next(i for i, m in enumerate(chain) if type(m).__name__ == "FastMCPServerMiddleware")
+    chain.insert(root + 1, cache)  # type: ignore[arg-type]
 
 
 __all__ = ["INSTRUCTIONS", "allowed_hosts", "build_mcp"]

@@ -1,0 +1,107 @@
+"""``resources/list`` is answered from the wire form built once per snapshot, reader and
+protocol version (``mcp/listing.py``): each reader still gets their own listing, every
+protocol version its own shape, and a new snapshot is listed at once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import build_app
+from serving import free_port, in_thread
+from test_mcp_oauth import tokens_for
+
+from skillport_connector.app import services_of
+from skillport_connector.settings import demo_marketplace
+
+DRAFT = "skill://incident-review/SKILL.md"  # editors only, in the demo's access.json
+LATEST, OLDER = "2026-07-28", "2025-06-18"
+
+
+def list_resources(base: str, token: str = "", version: str = LATEST) -> dict[str, Any]:
+    """One raw ``resources/list`` at ``version``: its JSON-RPC result."""
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": version,
+        "Mcp-Method": "resources/list",
+    }
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    params: dict[str, Any] = {}
+    if version == LATEST:  # stateless: every request says who is asking
+        params["_meta"] = {
+            "io.modelcontextprotocol/protocolVersion": version,
+            "io.modelcontextprotocol/clientCapabilities": {},
+        }
+    body = {"jsonrpc": "2.0", "id": 1, "method": "resources/list", "params": params}
+    r = httpx.post(f"{base}/mcp", json=body, headers=headers)
+    assert r.status_code == 200, r.text
+    text = r.text
+    if r.headers["content-type"].startswith("text/event-stream"):
+        text = next(line[5:] for line in text.splitlines() if line.startswith("data:"))
+    return json.loads(text)["result"]  # type: ignore[no-any-return]
+
+
+def uris(result: dict[str, Any]) -> set[str]:
+    return {r["uri"] for r in result["resources"]}
+
+
+@pytest.fixture(scope="module")
+def signed_in(tmp_path_factory) -> Iterator[str]:
+    port = free_port()
+    app = build_app(
+        tmp_path_factory.mktemp("listing") / "data", port=port,
+        rate_limit_ip=100_000, rate_limit_register=100_000,
+    )  # fmt: skip
+    with in_thread(app, port) as base:
+        yield base
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Iterator[tuple[str, Any, Path]]:
+    """A server without sign-in over a copy of the demo marketplace it can reload."""
+    market = tmp_path / "market"
+    shutil.copytree(demo_marketplace(), market)
+    port = free_port()
+    app = build_app(
+        tmp_path / "data", mcp_auth=False, marketplace=market, port=port, min_refresh_interval=0
+    )
+    with in_thread(app, port) as base:
+        yield base, app, market
+
+
+def test_each_reader_gets_their_own_listing(signed_in):
+    _, reader = tokens_for(signed_in, "eve@example.com")
+    _, editor = tokens_for(signed_in, "developer@localhost")
+    first = list_resources(signed_in, reader["access_token"])
+    assert DRAFT in uris(list_resources(signed_in, editor["access_token"]))
+    assert DRAFT not in uris(first)
+    assert list_resources(signed_in, reader["access_token"]) == first
+
+
+def test_each_protocol_version_gets_its_own_shape(folder):
+    base, _, _ = folder
+    latest = list_resources(base, version=LATEST)
+    older = list_resources(base, version=OLDER)
+    assert latest.get("resultType") == "complete"
+    assert "resultType" not in older
+    assert uris(older) == uris(latest)
+    assert list_resources(base, version=LATEST) == latest
+
+
+def test_a_new_snapshot_is_listed_at_once(folder):
+    base, app, market = folder
+    before = list_resources(base)
+    skill = market / "plugins/writing/skills/release-notes"
+    skill.mkdir()
+    (skill / "SKILL.md").write_text(
+        "---\nname: release-notes\ndescription: Write release notes.\n---\n\n# Release notes\n"
+    )
+    services_of(app).source.refresh()
+    after = list_resources(base)
+    assert uris(after) - uris(before) == {"skill://release-notes/SKILL.md"}
