@@ -19,10 +19,11 @@ connection for latency, 8 threads for throughput.
 Before anything is timed, each server is started once and checked: its discovery answer
 must count every skill, a read must return that skill's SKILL.md text and its reference
 file must be readable. A server that fails is reported with the reason, never dropped
-silently. That first start (index building, data folders) is printed as "first start";
-the timed starts that follow are warm. Servers run one at a time, in a rotated order each
-round, so noise on this shared machine falls on all of them; the ratios (ours / peer:
-below 1 is better for times and RSS, above 1 for ops/s) are the figures to trust.
+silently. That first start (index building, data folders) is printed under the table, one
+sample each, with the size of each discovery answer; the timed starts that follow are
+warm. Servers run one at a time, in a rotated order each round, so noise on this shared
+machine falls on all of them; the ratios (ours / peer: below 1 is better for times and
+RSS, above 1 for ops/s) are the figures to trust.
 """
 
 from __future__ import annotations
@@ -280,13 +281,15 @@ def stop(proc: Any) -> None:
         proc.wait()
 
 
-def check(peer: Peer, venv: Path | None, lib: Library) -> float:
-    """Start the peer once and prove it serves this library; its startup time."""
+def check(peer: Peer, venv: Path | None, lib: Library) -> dict[str, float]:
+    """Start the peer once and prove it serves this library: its first (cold) start and
+    the size of its discovery answer."""
     proc, url, startup = start(peer, venv, lib)
     try:
         client = Client(url)
         client.initialize()
-        found = sum(peer.count(page) for page in client.pages(peer.discovery))
+        pages = client.pages(peer.discovery)
+        found = sum(peer.count(page) for page in pages)
         if found != lib.size:
             raise RuntimeError(f"discovery counts {found} skills, not {lib.size}")
         text = peer.text(client.call(*peer.read(lib.skill)))
@@ -295,7 +298,7 @@ def check(peer: Peer, venv: Path | None, lib: Library) -> float:
         notes = peer.ref_text(client.call(*peer.reference(lib.skill)))
         if f"Notes for skill {lib.probe}." not in notes:
             raise RuntimeError(f"reading its reference file answered {notes[:120]!r}")
-        return startup
+        return {"first": startup, "kb": len(json.dumps(pages)) / 1024, "pages": len(pages)}
     finally:
         stop(proc)
 
@@ -357,7 +360,6 @@ def pct(samples: list[float], q: float) -> float:
 
 
 ROWS: list[tuple[str, Callable[[list[dict[str, Any]]], float], bool]] = [
-    ("first start s", lambda rs: rs[0]["first"], False),
     ("startup s", lambda rs: statistics.median(r["startup"] for r in rs[1:]), False),
     ("discovery p50 ms", lambda rs: pct([x for r in rs[1:] for x in r["discovery"]], 0.5), False),
     ("discovery p99 ms", lambda rs: pct([x for r in rs[1:] for x in r["discovery"]], 0.99), False),
@@ -379,6 +381,12 @@ def report(size: int, results: dict[str, list[dict[str, Any]]], failed: dict[str
         if "ours" in values:
             line += "".join(f"{values['ours'] / values[n]:>14.2f}" for n in others if values[n])
         print(line + ("   (higher is better)" if higher_better else ""))
+    first = ", ".join(f"{n} {results[n][0]['first']:.2f}" for n in names)
+    print(f"first start s (one cold start each: data folders, indexes): {first}")
+    sizes = ", ".join(f"{n} {results[n][0]['kb']:.0f} ({results[n][0]['pages']})" for n in names)
+    print(f"discovery answer KB (pages): {sizes}")
+    if "gotalab" in names:
+        print("gotalab's discovery (search_skills '') answers its top 10 and the total")
     for name, reason in failed.items():
         print(f"{name}: NOT MEASURED ({reason})")
     sys.stdout.flush()
@@ -403,7 +411,7 @@ def run_size(size: int, chosen: list[Peer], venvs: dict[str, Path | None], faile
         for peer in chosen:
             if peer.name not in lost:
                 try:
-                    results[peer.name] = [{"first": check(peer, venvs[peer.name], lib)}]
+                    results[peer.name] = [check(peer, venvs[peer.name], lib)]
                 except (RuntimeError, httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
                     lost[peer.name] = f"check failed: {str(exc)[:300]}"
         live = [p for p in chosen if p.name in results]
