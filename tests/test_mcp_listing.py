@@ -4,7 +4,6 @@ protocol version its own shape, and a new snapshot is listed at once."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import build_app
+from mcprpc import PROTOCOL, rpc_message
 from serving import free_port, in_thread
 from test_mcp_oauth import tokens_for
 
@@ -20,7 +20,7 @@ from skillport_connector.app import services_of
 from skillport_connector.settings import demo_marketplace
 
 DRAFT = "skill://incident-review/SKILL.md"  # editors only, in the demo's access.json
-LATEST, OLDER = "2026-07-28", "2025-06-18"
+LATEST, OLDER = PROTOCOL, "2025-06-18"
 
 
 def list_resources(base: str, token: str = "", version: str = LATEST) -> dict[str, Any]:
@@ -41,10 +41,7 @@ def list_resources(base: str, token: str = "", version: str = LATEST) -> dict[st
     body = {"jsonrpc": "2.0", "id": 1, "method": "resources/list", "params": params}
     r = httpx.post(f"{base}/mcp", json=body, headers=headers)
     assert r.status_code == 200, r.text
-    text = r.text
-    if r.headers["content-type"].startswith("text/event-stream"):
-        text = next(line[5:] for line in text.splitlines() if line.startswith("data:"))
-    return json.loads(text)["result"]  # type: ignore[no-any-return]
+    return rpc_message(r)["result"]  # type: ignore[no-any-return]
 
 
 def uris(result: dict[str, Any]) -> set[str]:

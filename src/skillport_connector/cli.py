@@ -18,6 +18,7 @@ from . import __version__
 
 if TYPE_CHECKING:
     from .catalog import Catalog, Finding
+    from .services import Services
     from .settings import Settings
 
 # The connector's modules are imported by the command that needs them, after main() has
@@ -197,16 +198,24 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from . import heap
     from .app import create_app
-    from .auth import API_TOKEN_TTL, Identity
-    from .settings import ConfigError
 
     settings = _settings(args)
     no_auth = bool(getattr(args, "no_auth", False))
     workers = int(args.workers or 1)
+    _check_serve(settings, no_auth, workers)
+    configure_logging()
+    app = create_app(settings, mcp_auth=not no_auth)
+    _print_catalog_summary(app.state.services)
+    _print_how_to_reach(settings, app.state.services, no_auth)
+    _run(app, args, settings, workers)
+    return 0
+
+
+def _check_serve(settings: Settings, no_auth: bool, workers: int) -> None:
+    """Refuse what cannot start, before anything is printed or built."""
+    from .settings import ConfigError
+
     if no_auth and workers > 1:
         raise ConfigError("--no-auth runs a single worker; leave out --workers")
     if port_in_use(settings.host, settings.port):
@@ -214,9 +223,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"port {settings.port} on {settings.host} is already in use (another connector?); "
             "pick another with --port N or SKILLPORT_PORT=N"
         )
-    configure_logging()
-    app = create_app(settings, mcp_auth=not no_auth)
-    services = app.state.services
+
+
+def _print_catalog_summary(services: Services) -> None:
+    """The banner: what is served from where, with its errors (the first few shown)."""
     catalog = services.source.catalog
     findings = all_findings(catalog)
     errors = [f for f in findings if f.level == "error"]
@@ -230,6 +240,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"  {finding}", flush=True)
     if len(errors) > MAX_BANNER_ERRORS:
         print(f"  … and {len(errors) - MAX_BANNER_ERRORS} more: run `validate`", flush=True)
+
+
+def _print_how_to_reach(settings: Settings, services: Services, no_auth: bool) -> None:
+    """On loopback, a development token and where to try it; without sign-in, the MCP URLs."""
+    from .auth import API_TOKEN_TTL, Identity
+
     if settings.dev_sign_in:
         who = Identity.local(settings.dev_user)
         token = services.tokens.mint_api_token(who)
@@ -246,6 +262,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"{settings.base_url}/sse act as {settings.dev_user}",
             flush=True,
         )
+
+
+def _run(app: Any, args: argparse.Namespace, settings: Settings, workers: int) -> None:
+    """Serve ``app`` with uvicorn; several workers each build their own app from the
+    environment."""
+    import uvicorn
+
+    from . import heap
+
     # proxy_headers off: X-Forwarded-For is read only from SKILLPORT_TRUSTED_PROXIES, by the
     # one client-address rule (clientip.py), never rewritten into the peer by uvicorn.
     heap.freeze_start()  # what the start built lives as long as the process (see main)
@@ -273,7 +298,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         uvicorn.run("skillport_connector.app:app_from_env", factory=True, workers=workers, **common)
     else:
         uvicorn.run(app, timeout_graceful_shutdown=20, **common)
-    return 0
 
 
 def build_parser(serving: bool = False) -> argparse.ArgumentParser:
@@ -330,8 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     # Starting builds hundreds of thousands of objects that live as long as the process
     # (modules, the snapshot); collecting while they are built walks them again and again
     # for nothing (a quarter of the start). So the collector is paused until the command
-    # runs, or for `serve` until its snapshot is loaded (the app then collects once and
-    # freezes what is left: see heap.py).
+    # runs, or for `serve` until it is about to listen (it then freezes what the start
+    # built: see heap.py).
     collecting = gc.isenabled()
     gc.disable()
     try:
