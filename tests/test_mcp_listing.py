@@ -11,9 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import build_app
 from mcprpc import PROTOCOL, rpc_message
-from serving import free_port, in_thread
+from serving import build_app, free_port, in_thread
 from test_mcp_oauth import tokens_for
 
 from skillport_connector.app import services_of

@@ -28,6 +28,7 @@ from ..services import Services, View
 from .errors import json_error
 from .listing import ListingCache
 from .skills import SkillsExtension, SkillsProvider
+from .state import LightFastMCP
 from .tools import add_classic_tools
 
 INSTRUCTIONS = """Skillport serves this organisation's Claude Skills.
@@ -118,7 +119,7 @@ def build_mcp(
             base_url=base_url,
             resource_name="Skillport",
         )
-    mcp = FastMCP(name="Skillport", instructions=INSTRUCTIONS, version=__version__, auth=auth)
+    mcp = LightFastMCP(name="Skillport", instructions=INSTRUCTIONS, version=__version__, auth=auth)
 
     def view() -> View:
         return services.view(anonymous or current_identity())
