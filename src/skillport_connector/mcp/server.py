@@ -25,8 +25,8 @@ from ..auth.oauth import SCOPES, OAuthServer
 from ..errors import NotFound, SkillportError, Unauthenticated
 from ..hostguard import allowed_hosts
 from ..services import Services, View
+from .answers import AnswerCache
 from .errors import json_error
-from .listing import ListingCache
 from .skills import SkillsExtension, SkillsProvider
 from .state import LightFastMCP
 from .tools import add_classic_tools
@@ -161,11 +161,11 @@ def build_mcp(
     mcp.add_extension(SkillsExtension(view))
     if classic_tools:
         add_classic_tools(mcp, services, view)
-    _serve_cached_listings(mcp, ListingCache(view))
+    _serve_cached_answers(mcp, AnswerCache(view))
     return mcp
 
 
-def _serve_cached_listings(mcp: FastMCP, cache: ListingCache) -> None:
+def _serve_cached_answers(mcp: FastMCP, cache: AnswerCache) -> None:
     """Put ``cache`` in the SDK's middleware, right inside fastmcp's root middleware (which
     binds the request context that :func:`current_identity` reads)."""
     chain = mcp._mcp_server.middleware

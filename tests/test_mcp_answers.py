@@ -1,6 +1,7 @@
-"""``resources/list`` is answered from the wire form built once per snapshot, reader and
-protocol version (``mcp/listing.py``): each reader still gets their own listing, every
-protocol version its own shape, and a new snapshot is listed at once."""
+"""``resources/list`` and small ``resources/read`` answers come from the wire form built once
+per snapshot, reader and protocol version (``mcp/answers.py``): each reader still gets
+their own listing and their own refusals, every protocol version its own shape, and a new
+snapshot is listed and read at once."""
 
 from __future__ import annotations
 
@@ -22,25 +23,37 @@ DRAFT = "skill://incident-review/SKILL.md"  # editors only, in the demo's access
 LATEST, OLDER = PROTOCOL, "2025-06-18"
 
 
-def list_resources(base: str, token: str = "", version: str = LATEST) -> dict[str, Any]:
-    """One raw ``resources/list`` at ``version``: its JSON-RPC result."""
+def call(
+    base: str, method: str, params: dict[str, Any], token: str = "", version: str = LATEST
+) -> dict[str, Any]:
+    """One raw JSON-RPC call at ``version``: its message (a result or an error)."""
     headers = {
         "Accept": "application/json, text/event-stream",
         "MCP-Protocol-Version": version,
-        "Mcp-Method": "resources/list",
+        "Mcp-Method": method,
     }
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    params: dict[str, Any] = {}
+    if "uri" in params:
+        headers["Mcp-Name"] = params["uri"]
     if version == LATEST:  # stateless: every request says who is asking
-        params["_meta"] = {
+        params = {**params, "_meta": {
             "io.modelcontextprotocol/protocolVersion": version,
             "io.modelcontextprotocol/clientCapabilities": {},
-        }
-    body = {"jsonrpc": "2.0", "id": 1, "method": "resources/list", "params": params}
+        }}  # fmt: skip
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
     r = httpx.post(f"{base}/mcp", json=body, headers=headers)
-    assert r.status_code == 200, r.text
-    return rpc_message(r)["result"]  # type: ignore[no-any-return]
+    assert r.status_code in (200, 400), r.text  # JSON-RPC errors may come with 400
+    return rpc_message(r)
+
+
+def list_resources(base: str, token: str = "", version: str = LATEST) -> dict[str, Any]:
+    return call(base, "resources/list", {}, token, version)["result"]  # type: ignore[no-any-return]
+
+
+def read(base: str, uri: str, token: str = "") -> dict[str, Any]:
+    """The JSON-RPC message answering a ``resources/read`` of ``uri``."""
+    return call(base, "resources/read", {"uri": uri}, token)
 
 
 def uris(result: dict[str, Any]) -> set[str]:
@@ -101,3 +114,21 @@ def test_a_new_snapshot_is_listed_at_once(folder):
     services_of(app).source.refresh()
     after = list_resources(base)
     assert uris(after) - uris(before) == {"skill://release-notes/SKILL.md"}
+
+
+def test_a_skill_hidden_from_a_reader_stays_unreadable_after_an_editor_read_it(signed_in):
+    _, reader = tokens_for(signed_in, "eve@example.com")
+    _, editor = tokens_for(signed_in, "developer@localhost")
+    assert "# " in read(signed_in, DRAFT, editor["access_token"])["result"]["contents"][0]["text"]
+    assert "error" in read(signed_in, DRAFT, reader["access_token"])
+
+
+def test_a_changed_file_is_read_anew_in_the_next_snapshot(folder):
+    base, app, market = folder
+    uri = "skill://meeting-notes/SKILL.md"
+    before = read(base, uri)["result"]["contents"][0]["text"]
+    path = market / "plugins/writing/skills/meeting-notes/SKILL.md"
+    path.write_text(path.read_text() + "\nOne more rule.\n")
+    services_of(app).source.refresh()
+    after = read(base, uri)["result"]["contents"][0]["text"]
+    assert after == before + "\nOne more rule.\n"
