@@ -90,9 +90,12 @@ class AccessPolicy:
     groups: dict[str, dict[str, Rule]] = field(default_factory=dict)
     default_read: Rule = Rule(everyone=True)
     default_write: Rule = Rule()
-    #: Why the policy denies everything (a malformed access.json), else None.
+    #: Why the policy denies everything (a malformed access.json), else None: the file,
+    #: the line when known, and the reason (``.skillport/access.json:9: is not valid JSON…``).
     error: str | None = None
     present: bool = False
+    #: The same problem as a finding (the file and line in their own fields).
+    error_finding: Finding | None = None
 
     # -- construction ---------------------------------------------------------------------
 
@@ -102,13 +105,24 @@ class AccessPolicy:
         return cls()
 
     @classmethod
-    def deny_all(cls, reason: str) -> AccessPolicy:
-        return cls(default_read=Rule(), default_write=Rule(), error=reason, present=True)
+    def deny_all(cls, reason: str, line: int | None = None) -> AccessPolicy:
+        """Nobody reads or writes; ``reason`` says why (without the file's name)."""
+        where = f"{ACCESS_FILE}:{line}" if line else ACCESS_FILE
+        finding = Finding(
+            "error", ACCESS_FILE, line, f"{reason}; until fixed nobody can read or write"
+        )
+        return cls(
+            default_read=Rule(),
+            default_write=Rule(),
+            error=f"{where}: {reason}",
+            present=True,
+            error_finding=finding,
+        )
 
     @classmethod
     def parse(cls, data: Any) -> AccessPolicy:
         if not isinstance(data, dict):
-            raise PolicyError("access.json must be a JSON object")
+            raise PolicyError("is not a JSON object")
         editors_raw = data.get("editors", [])
         if not isinstance(editors_raw, list):
             raise PolicyError('\'editors\' must be a list of {"id": …, "label": …}')
@@ -155,18 +169,17 @@ class AccessPolicy:
             if tree.kind(ACCESS_FILE) is None:
                 return cls.open_default()
             if tree.size(ACCESS_FILE) > MAX_ACCESS_BYTES:
-                return cls.deny_all(f"{ACCESS_FILE} is larger than {MAX_ACCESS_BYTES} bytes")
+                return cls.deny_all(f"is larger than {MAX_ACCESS_BYTES} bytes")
             data, _ = parse_json(tree.read_bytes(ACCESS_FILE))
             return cls.parse(data)
         except OSError as exc:
-            return cls.deny_all(f"{ACCESS_FILE} cannot be read: {exc.strerror or exc}")
+            return cls.deny_all(f"cannot be read: {exc.strerror or exc}")
         except DataError as exc:
-            where = f"{ACCESS_FILE}:{exc.line}" if exc.line else ACCESS_FILE
-            return cls.deny_all(f"{where}: {exc.message}")
+            return cls.deny_all(exc.message, exc.line)
         except PolicyError as exc:
-            return cls.deny_all(f"{ACCESS_FILE}: {exc}")
+            return cls.deny_all(str(exc))
         except (ValueError, TypeError, RecursionError) as exc:  # a rule the parser missed
-            return cls.deny_all(f"{ACCESS_FILE}: cannot be used ({type(exc).__name__})")
+            return cls.deny_all(f"cannot be used ({type(exc).__name__})")
 
     @classmethod
     def for_catalog(cls, catalog: Catalog) -> AccessPolicy:
@@ -177,9 +190,8 @@ class AccessPolicy:
         no skill or group in it is a warning too: it matches nothing, so the skill it was
         meant to guard (``Secret-Skill`` for ``secret-skill``, a renamed group) falls back
         to ``defaults`` without a word. Those name access.json's rules: editors' findings."""
-        if self.error is not None:
-            message = f"{self.error}; until fixed nobody can read or write"
-            return [Finding("error", ACCESS_FILE, None, message)]
+        if self.error_finding is not None:
+            return [self.error_finding]
         if catalog is None:
             return []
         groups = {p.name for p in catalog.plugins}
