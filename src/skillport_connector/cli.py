@@ -22,7 +22,7 @@ from .settings import ConfigError, Settings
 from .settings_table import SETTINGS, help_text
 from .sources.git import SourceUnavailable
 from .sources.tree import DirectoryTree
-from .store import open_store
+from .store import StoreUnavailable, open_store
 
 MAX_BANNER_ERRORS = 10
 
@@ -186,6 +186,28 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
+def print_dev_sign_in(settings: Settings, tokens: TokenService) -> None:
+    """The start-up token and the lines to try it. A store that is down (Redis) gets a
+    line saying so, not a traceback: the server starts and answers 503 until it is back."""
+    who = Identity.local(settings.dev_user)
+    try:
+        token = tokens.mint_api_token(who)
+    except StoreUnavailable as exc:
+        print(
+            f"No dev token: {exc}. The server starts anyway and answers 503 until the store "
+            "is back; then mint one with `skillport-connector token --user EMAIL`.",
+            flush=True,
+        )
+        return
+    print(
+        f"Dev token for {who.id} (valid {API_TOKEN_TTL // 60} min; mint more with "
+        f"`skillport-connector token --user EMAIL`):\n  {token}\n"
+        f"Try: curl -H 'Authorization: Bearer {token}' {settings.base_url}/api/skills\n"
+        f"Catalog: {settings.base_url}/ (development sign-in: type {settings.dev_user})",
+        flush=True,
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -218,15 +240,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if len(errors) > MAX_BANNER_ERRORS:
         print(f"  … and {len(errors) - MAX_BANNER_ERRORS} more: run `validate`", flush=True)
     if settings.dev_sign_in:
-        who = Identity.local(settings.dev_user)
-        token = services.tokens.mint_api_token(who)
-        print(
-            f"Dev token for {who.id} (valid {API_TOKEN_TTL // 60} min; mint more with "
-            f"`skillport-connector token --user EMAIL`):\n  {token}\n"
-            f"Try: curl -H 'Authorization: Bearer {token}' {settings.base_url}/api/skills\n"
-            f"Catalog: {settings.base_url}/ (development sign-in: type {settings.dev_user})",
-            flush=True,
-        )
+        print_dev_sign_in(settings, services.tokens)
     if no_auth:
         print(
             f"MCP without sign-in (--no-auth, loopback only): {settings.base_url}/mcp and "
@@ -308,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ConfigError, SourceUnavailable) as exc:
+    except (ConfigError, SourceUnavailable, StoreUnavailable) as exc:
         print(f"skillport-connector: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `… | head`: the reader has all it wanted
