@@ -131,6 +131,7 @@ def test_login_through_the_browser_signs_in_the_person_who_consented(someone):
     done = someone.run("login", someone.base)
     assert done.returncode == 0, done.stderr
     assert "Signed in" in done.stderr and "erin@example.com" in done.stderr
+    assert f"(credentials in {someone.config / 'credentials.json'})" in done.stderr
     assert someone.json("whoami")["email"] == "erin@example.com"
 
 
