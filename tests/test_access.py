@@ -277,6 +277,7 @@ def test_a_malformed_access_json_in_the_repo_closes_everything_and_shows_in_heal
         )
         health = client.get("/healthz", headers=h).json()  # details need a token
         assert health["access"]["ok"] is False and "not valid JSON" in health["access"]["error"]
+        assert health["errors"] == 1  # counted like the banner and `validate` count it
     finally:
         reset(world)
 
