@@ -306,6 +306,21 @@ def test_install_as_a_package_writes_a_skill_zip(dana, tmp_path):
         assert "meeting-notes/SKILL.md" in zf.namelist()
 
 
+def test_a_qualified_name_installs_the_skill_under_its_own_name(dana, tmp_path):
+    """`plugin:skill` (needed when plugins share a name) works like the bare name."""
+    assert dana.run("show", "data-tools:csv-profiler").returncode == 0
+    record = dana.json("install", "data-tools:csv-profiler", "--dir", str(tmp_path))
+    assert record["path"] == str(tmp_path / "csv-profiler")
+    assert (tmp_path / "csv-profiler" / "SKILL.md").is_file()
+    package = dana.json(
+        "install", "data-tools:csv-profiler", "--surface", "package", "--dir", str(tmp_path)
+    )
+    assert package["path"] == str(tmp_path / "csv-profiler.skill")
+    assert dana.json("outdated") == {"updates": []}
+    assert dana.run("uninstall", "data-tools:csv-profiler").returncode == 0
+    assert not (tmp_path / "csv-profiler").exists()
+
+
 def test_installing_an_unknown_skill_exits_4_and_writes_nothing(dana):
     assert dana.run("install", "no-such-skill").returncode == 4
     assert not (dana.skills / "no-such-skill").exists()
