@@ -4,6 +4,7 @@ TOML file of them), which win over the defaults. Every setting is a row of
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -203,11 +204,12 @@ def _read_toml(path: str) -> dict[str, str]:
             data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read the configuration file {path}: {exc}") from None
+    known = [s.env for s in SETTINGS if s.env]
     out: dict[str, str] = {}
     for key, value in data.items():
-        if not key.startswith("SKILLPORT_"):
-            raise ConfigError(
-                f"{path}: unknown key {key!r} (keys are the SKILLPORT_* variable names)"
-            )
+        if key not in known:  # a typo would otherwise be ignored without a word
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]}?" if close else "keys are the SKILLPORT_* variables"
+            raise ConfigError(f"{path}: unknown key {key!r} ({hint})")
         out[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
     return out
