@@ -142,7 +142,12 @@ def plan_bump(
     manifest_path = join(plugin.path, PLUGIN_MANIFEST)
     manifest = read_json(catalog.tree, manifest_path)
     if manifest is None:
+        # A first plugin.json: with the entry's description and author, which Claude
+        # Code's validator asks for, and which the group was shown with until now.
         manifest = {"name": plugin.name}
+        manifest.update(
+            {k: plugin.entry[k] for k in ("description", "author") if k in plugin.entry}
+        )
     if not isinstance(manifest, dict):
         raise Conflict(f"{manifest_path} is not a JSON object; fix it first")
     current_text = manifest.get("version") or plugin.entry.get("version") or "0.0.0"
