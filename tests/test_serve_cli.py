@@ -4,6 +4,7 @@ printed, every log line has one format, and a 405 names every method its path ac
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -155,3 +156,15 @@ def test_token_with_redis_down_is_a_message_not_a_traceback(tmp_path: Path):
     )  # fmt: skip
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.startswith("skillport-connector: Redis is unreachable")
+
+
+def test_a_message_over_several_lines_is_logged_on_one():
+    from skillport_connector.cli import TextLogFormatter
+
+    record = logging.LogRecord(
+        "skillport_connector.sources.git", logging.WARNING, __file__, 1,
+        "refresh failed, still serving %s: %s", ("abc", "fatal: gone\n\nPlease check"), None,
+    )  # fmt: skip
+    line = TextLogFormatter().format(record)
+    assert TEXT_LINE.match(line) and "\n" not in line
+    assert line.endswith("refresh failed, still serving abc: fatal: gone | Please check")

@@ -147,6 +147,20 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class TextLogFormatter(logging.Formatter):
+    """``time LEVEL logger: message``, one line per record: a message that spans lines
+    (git's stderr in a refresh warning) is joined with `` | ``; a traceback still follows."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        text = super().formatMessage(record)
+        return (
+            " | ".join(part for part in text.splitlines() if part.strip()) if "\n" in text else text
+        )
+
+
 class _NoSessionChatter(logging.Filter):
     """Drops the MCP SDK's "Terminating session: None", logged for every stateless request."""
 
@@ -161,7 +175,7 @@ def configure_logging() -> None:
     if os.environ.get("SKILLPORT_LOG_FORMAT", "").lower() == "json":
         handler.setFormatter(JsonLogFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(TextLogFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     fastmcp = logging.getLogger("fastmcp")
     for own in fastmcp.handlers[:]:
