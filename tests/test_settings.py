@@ -90,3 +90,11 @@ def test_a_misspelt_key_in_the_configuration_file_stops_the_start(tmp_path):
     path.write_text('port = "8800"\n')
     with pytest.raises(ConfigError, match="unknown key 'port'"):
         Settings.from_env({"SKILLPORT_CONFIG": str(path)})
+
+
+def test_the_log_format_comes_from_the_configuration_file_too(tmp_path):
+    path = tmp_path / "skillport.toml"
+    path.write_text('SKILLPORT_LOG_FORMAT = "json"\n')
+    assert Settings.from_env({"SKILLPORT_CONFIG": str(path)}).log_format == "json"
+    with pytest.raises(ConfigError, match="SKILLPORT_LOG_FORMAT must be text or json"):
+        Settings.from_env({"SKILLPORT_LOG_FORMAT": "yaml"})

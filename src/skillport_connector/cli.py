@@ -168,11 +168,11 @@ class _NoSessionChatter(logging.Filter):
         return not record.getMessage().startswith("Terminating session")
 
 
-def configure_logging() -> None:
+def configure_logging(log_format: str = "text") -> None:
     """One format for every line: ours, uvicorn's, fastmcp's (its rich handler removed) and
     the MCP SDK's all go through the root handler."""
     handler = logging.StreamHandler()
-    if os.environ.get("SKILLPORT_LOG_FORMAT", "").lower() == "json":
+    if log_format == "json":
         handler.setFormatter(JsonLogFormatter())
     else:
         handler.setFormatter(TextLogFormatter())
@@ -237,7 +237,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"port {settings.port} on {settings.host} is already in use (another connector?); "
             "pick another with --port N or SKILLPORT_PORT=N"
         )
-    configure_logging()
+    configure_logging(settings.log_format)
     app = create_app(settings, mcp_auth=not no_auth)
     services = app.state.services
     catalog = services.source.catalog

@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from .auth.providers import UpstreamConfig, select_provider
 from .catalog import Limits
@@ -53,6 +54,7 @@ class Settings:
     gitlab_webhook_token: str | None = field(default=None, repr=False)
     #: "-" for standard output, a file path, or "" to switch the audit log off.
     audit_log: str = "-"
+    log_format: Literal["text", "json"] = "text"
     demo_path: Path = field(default_factory=demo_marketplace)
     mcp_classic_tools: bool = False
     allowed_hosts: tuple[str, ...] = ()
