@@ -37,6 +37,7 @@ from .limits import Limits
 from .manifests import (
     COMPONENT_KEYS,
     REMOTE_SOURCES,
+    check_manifest,
     manifest_problems,
     resolve_source,
     str_or_none,
@@ -176,7 +177,10 @@ class _Loader(SkillReader):
             plugin = Plugin(name, entry.get("source"), path, remote, True, False, version, entry)
             return _Group(plugin)
 
-        problems = manifest_problems(entry, is_entry=True)
+        verdict = check_manifest(entry, is_entry=True)
+        problems = verdict.errors
+        for warning in verdict.warnings:
+            self.warn(MARKETPLACE_FILE, f"plugin {name!r}: {warning}", line)
         source = entry.get("source")
         if source is None:
             return broken("has no 'source'")
@@ -255,10 +259,12 @@ class _Loader(SkillReader):
             self.error(manifest_path, "must be a JSON object", 1)
             return {}, True
         manifest: dict[str, Any] = parsed[0]
-        problems = manifest_problems(manifest, is_entry=False)
-        for problem in problems:
+        verdict = check_manifest(manifest, is_entry=False)
+        for problem in verdict.errors:
             self.error(manifest_path, problem)
-        if problems:
+        for warning in verdict.warnings:
+            self.warn(manifest_path, warning)
+        if verdict.errors:
             return manifest, True
         if manifest.get("name") not in (None, name) and published:
             self.warn(
