@@ -19,6 +19,7 @@ from manifest_cases import ENTRY_CASES, PLUGIN_CASES
 
 from skillport_connector.catalog import load_catalog
 from skillport_connector.catalog.manifests import check_manifest
+from skillport_connector.catalog.plugin_sources import remote_source_problem
 from skillport_connector.sources.tree import DirectoryTree
 
 CLAUDE = Path(__file__).parent / "claude/node_modules/.bin/claude"
@@ -61,6 +62,9 @@ def level(errors: list[str], warnings: list[str]) -> Level:
 def ours(fields: dict[str, Any], *, is_entry: bool) -> tuple[Level, list[str]]:
     data = entry("e", fields) if is_entry else plugin_json("p", fields)
     verdict = check_manifest(data, is_entry=is_entry)
+    source = data.get("source")
+    if is_entry and isinstance(source, dict) and (problem := remote_source_problem(source)):
+        verdict.errors.append(problem)
     return level(verdict.errors, verdict.warnings), verdict.errors + verdict.warnings
 
 

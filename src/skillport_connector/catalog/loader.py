@@ -36,7 +36,6 @@ from .layout import (
 from .limits import Limits
 from .manifests import (
     COMPONENT_KEYS,
-    REMOTE_SOURCES,
     check_manifest,
     manifest_problems,
     resolve_source,
@@ -44,6 +43,7 @@ from .manifests import (
     str_tuple,
 )
 from .model import SURFACES, Plugin, Skill
+from .plugin_sources import remote_source_problem
 from .skills import SkillReader
 from .tree import EntryKind, Tree, UnsafePathError, join, name_is_servable
 
@@ -185,18 +185,9 @@ class _Loader(SkillReader):
         if source is None:
             return broken("has no 'source'")
         if isinstance(source, dict):
-            kind = source.get("source")
-            if not isinstance(kind, str) or kind not in REMOTE_SOURCES:
-                return broken(
-                    f"unknown source type {kind!r:.60}; use a './path' or one of "
-                    + ", ".join(sorted(REMOTE_SOURCES)),
-                    remote=True,
-                )
-            missing = [k for k in REMOTE_SOURCES[kind] if not isinstance(source.get(k), str)]
-            if missing:
-                return broken(
-                    f"{kind} source needs " + " and ".join(repr(m) for m in missing), remote=True
-                )
+            problem = remote_source_problem(source)
+            if problem is not None:
+                return broken(problem, remote=True)
             if problems:
                 return broken("; ".join(problems), remote=True)
             version = str_or_none(entry.get("version"))

@@ -25,14 +25,6 @@ COMPONENT_FIELDS = (
     *("themes", "workflows", "monitors", "channels", "userConfig", "settings", "types"),
 )
 BASE_FIELDS = fields.BASE_FIELDS
-REMOTE_SOURCES: dict[str, tuple[str, ...]] = {
-    "github": ("repo",),
-    "url": ("url",),
-    "git-subdir": ("url", "path"),
-    "npm": ("package",),
-    "pip": ("package",),
-    "archive": ("url",),
-}
 
 
 def resolve_source(source: str, plugin_root: str | None) -> str:
