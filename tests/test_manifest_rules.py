@@ -172,3 +172,24 @@ def test_a_refused_marketplace_entry_serves_no_skills_and_names_the_field(tmp_pa
     catalog = load_catalog(DirectoryTree(tmp_path))
     assert catalog.skills == {}
     assert any("mcpServers.s.type" in f.message for f in catalog.errors)
+
+
+@pytest.mark.needs_node("claude")
+@pytest.mark.parametrize(("root", "refused"), [(None, True), ("./packages", False)])
+def test_a_bare_source_name_needs_a_plugin_root_for_both(tmp_path, root, refused):
+    metadata = {"pluginRoot": root} if root else {}
+    folder = "packages/fmt" if root else "fmt"
+    write_tree(
+        tmp_path,
+        {
+            "m/.claude-plugin/marketplace.json": marketplace(
+                {"name": "fmt", "source": "fmt"}, description="d", metadata=metadata
+            ),
+            f"m/{folder}/.claude-plugin/plugin.json": plugin_json("fmt", {}),
+            f"m/{folder}/skills/s/SKILL.md": skill_md("s"),
+        },
+    )
+    theirs = [e for e in claude_validate(tmp_path)["errors"] if "source" in e["path"]]
+    catalog = load_catalog(DirectoryTree(tmp_path / "m"))
+    assert bool(theirs) is refused
+    assert catalog.plugin("fmt").loadable is not refused

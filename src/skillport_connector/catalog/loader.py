@@ -86,7 +86,7 @@ class _Loader(SkillReader):
             entries = []
         seen_names: set[str] = set()
         for index, entry in enumerate(entries):
-            group = self.load_entry(index, entry, root.base, seen_names)
+            group = self.load_entry(index, entry, root.declared, seen_names)
             if group is not None:
                 groups.append(group)
         # Unpublished groups live under pluginRoot; a root-level pluginRoot has none.
@@ -151,7 +151,7 @@ class _Loader(SkillReader):
             self.error(MARKETPLACE_FILE, "'metadata' must be an object", self.key_line("metadata"))
 
     def load_entry(
-        self, index: int, entry: object, base: str, seen_names: set[str]
+        self, index: int, entry: object, base: str | None, seen_names: set[str]
     ) -> _Group | None:
         where = f"plugins[{index}]"
         if not isinstance(entry, dict):

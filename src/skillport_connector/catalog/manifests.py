@@ -31,12 +31,18 @@ def resolve_source(source: str, plugin_root: str | None) -> str:
     """Marketplace-relative folder of a local plugin source.
 
     ``./x`` is relative to the marketplace root; a bare ``x`` is relative to
-    ``metadata.pluginRoot`` when the marketplace sets one, else to the root.
+    ``metadata.pluginRoot``, and Claude Code refuses one when the marketplace sets no
+    usable pluginRoot (``plugin_root`` None).
     """
     if source in (".", "./") or source.startswith("./"):
         return clean_path(source)
     if "/" not in source and ":" not in source and "\\" not in source and source not in ("", ".."):
-        return join(plugin_root or "", source)
+        if plugin_root is None:
+            raise ValueError(
+                f"bare source name {source!r:.80} needs metadata.pluginRoot (e.g. './plugins'); "
+                "use './path' or set pluginRoot"
+            )
+        return join(plugin_root, source)
     if source.startswith("/"):
         raise UnsafePathError("must be relative to the marketplace, not absolute")
     if ".." in source.split("/"):
