@@ -74,11 +74,6 @@ def is_url(value: Any) -> bool:
     return True
 
 
-def relative_path(value: Any) -> bool:
-    """A path relative to the plugin root: it starts with ``./``."""
-    return isinstance(value, str) and value.startswith("./")
-
-
 def path_problem(value: Any, *, suffix: str = "") -> str | None:
     """Why ``value`` is not a ``./`` path (ending with ``suffix``, without ``..``), or None."""
     if not isinstance(value, str):

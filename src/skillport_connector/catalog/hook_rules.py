@@ -222,9 +222,3 @@ def hooks_object(value: dict[str, Any], verdict: Verdict) -> None:
                 )
         else:
             event_matchers(event, matchers, verdict)
-
-
-def hooks_list_item(value: Any, verdict: Verdict) -> None:
-    """One item of a ``hooks`` list given as an array (a list of matchers is refused)."""
-    if isinstance(value, list) and any(looks_like_matcher(v) for v in value):
-        verdict.error("hooks", "must map event names to lists of matchers, not list matchers")
