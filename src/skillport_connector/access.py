@@ -90,12 +90,12 @@ class AccessPolicy:
     groups: dict[str, dict[str, Rule]] = field(default_factory=dict)
     default_read: Rule = Rule(everyone=True)
     default_write: Rule = Rule()
-    #: Why the policy denies everything (a malformed access.json), else None: the file,
-    #: the line when known, and the reason (``.skillport/access.json:9: is not valid JSON…``).
+    #: Why the policy denies everything (a malformed access.json), else None.
     error: str | None = None
     present: bool = False
-    #: The same problem as a finding (the file and line in their own fields).
-    error_finding: Finding | None = None
+    #: The same reason without the file's name, and the line it concerns (for findings).
+    problem: str | None = None
+    problem_line: int | None = None
 
     # -- construction ---------------------------------------------------------------------
 
@@ -106,23 +106,21 @@ class AccessPolicy:
 
     @classmethod
     def deny_all(cls, reason: str, line: int | None = None) -> AccessPolicy:
-        """Nobody reads or writes; ``reason`` says why (without the file's name)."""
+        """A policy that denies everything because access.json (at ``line``) is ``reason``."""
         where = f"{ACCESS_FILE}:{line}" if line else ACCESS_FILE
-        finding = Finding(
-            "error", ACCESS_FILE, line, f"{reason}; until fixed nobody can read or write"
-        )
         return cls(
             default_read=Rule(),
             default_write=Rule(),
             error=f"{where}: {reason}",
             present=True,
-            error_finding=finding,
+            problem=reason,
+            problem_line=line,
         )
 
     @classmethod
     def parse(cls, data: Any) -> AccessPolicy:
         if not isinstance(data, dict):
-            raise PolicyError("is not a JSON object")
+            raise PolicyError("access.json must be a JSON object")
         editors_raw = data.get("editors", [])
         if not isinstance(editors_raw, list):
             raise PolicyError('\'editors\' must be a list of {"id": …, "label": …}')
@@ -190,8 +188,9 @@ class AccessPolicy:
         no skill or group in it is a warning too: it matches nothing, so the skill it was
         meant to guard (``Secret-Skill`` for ``secret-skill``, a renamed group) falls back
         to ``defaults`` without a word. Those name access.json's rules: editors' findings."""
-        if self.error_finding is not None:
-            return [self.error_finding]
+        if self.error is not None:
+            message = f"{self.problem or self.error}; until fixed nobody can read or write"
+            return [Finding("error", ACCESS_FILE, self.problem_line, message)]
         if catalog is None:
             return []
         groups = {p.name for p in catalog.plugins}
