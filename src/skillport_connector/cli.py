@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 
 if TYPE_CHECKING:
+    from .auth import TokenService
     from .catalog import Catalog, Finding
     from .services import Services
     from .settings import Settings
@@ -158,6 +159,20 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class TextLogFormatter(logging.Formatter):
+    """``time LEVEL logger: message``, one line per record: a message that spans lines
+    (git's stderr in a refresh warning) is joined with `` | ``; a traceback still follows."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        text = super().formatMessage(record)
+        return (
+            " | ".join(part for part in text.splitlines() if part.strip()) if "\n" in text else text
+        )
+
+
 class _NoSessionChatter(logging.Filter):
     """Drops the MCP SDK's "Terminating session: None", logged for every stateless request."""
 
@@ -165,14 +180,14 @@ class _NoSessionChatter(logging.Filter):
         return not record.getMessage().startswith("Terminating session")
 
 
-def configure_logging() -> None:
+def configure_logging(log_format: str = "text") -> None:
     """One format for every line: ours, uvicorn's, fastmcp's (its rich handler removed) and
     the MCP SDK's all go through the root handler."""
     handler = logging.StreamHandler()
-    if os.environ.get("SKILLPORT_LOG_FORMAT", "").lower() == "json":
+    if log_format == "json":
         handler.setFormatter(JsonLogFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(TextLogFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     fastmcp = logging.getLogger("fastmcp")
     for own in fastmcp.handlers[:]:
@@ -204,7 +219,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     no_auth = bool(getattr(args, "no_auth", False))
     workers = int(args.workers or 1)
     _check_serve(settings, no_auth, workers)
-    configure_logging()
+    configure_logging(settings.log_format)
     app = create_app(settings, mcp_auth=not no_auth)
     _print_catalog_summary(app.state.services)
     _print_how_to_reach(settings, app.state.services, no_auth)
@@ -244,24 +259,39 @@ def _print_catalog_summary(services: Services) -> None:
 
 def _print_how_to_reach(settings: Settings, services: Services, no_auth: bool) -> None:
     """On loopback, a development token and where to try it; without sign-in, the MCP URLs."""
-    from .auth import API_TOKEN_TTL, Identity
-
     if settings.dev_sign_in:
-        who = Identity.local(settings.dev_user)
-        token = services.tokens.mint_api_token(who)
-        print(
-            f"Dev token for {who.id} (valid {API_TOKEN_TTL // 60} min; mint more with "
-            f"`skillport-connector token --user EMAIL`):\n  {token}\n"
-            f"Try: curl -H 'Authorization: Bearer {token}' {settings.base_url}/api/skills\n"
-            f"Catalog: {settings.base_url}/ (development sign-in: type {settings.dev_user})",
-            flush=True,
-        )
+        _print_dev_sign_in(settings, services.tokens)
     if no_auth:
         print(
             f"MCP without sign-in (--no-auth, loopback only): {settings.base_url}/mcp and "
             f"{settings.base_url}/sse act as {settings.dev_user}",
             flush=True,
         )
+
+
+def _print_dev_sign_in(settings: Settings, tokens: TokenService) -> None:
+    """The start-up token and the lines to try it. A store that is down (Redis) gets a
+    line saying so, not a traceback: the server starts and answers 503 until it is back."""
+    from .auth import API_TOKEN_TTL, Identity
+    from .store import StoreUnavailable
+
+    who = Identity.local(settings.dev_user)
+    try:
+        token = tokens.mint_api_token(who)
+    except StoreUnavailable as exc:
+        print(
+            f"No dev token: {exc}. The server starts anyway and answers 503 until the store "
+            "is back; then mint one with `skillport-connector token --user EMAIL`.",
+            flush=True,
+        )
+        return
+    print(
+        f"Dev token for {who.id} (valid {API_TOKEN_TTL // 60} min; mint more with "
+        f"`skillport-connector token --user EMAIL`):\n  {token}\n"
+        f"Try: curl -H 'Authorization: Bearer {token}' {settings.base_url}/api/skills\n"
+        f"Catalog: {settings.base_url}/ (development sign-in: type {settings.dev_user})",
+        flush=True,
+    )
 
 
 def _run(app: Any, args: argparse.Namespace, settings: Settings, workers: int) -> None:
@@ -361,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from .settings import ConfigError
         from .sources.git import SourceUnavailable
+        from .store import StoreUnavailable
 
         words = sys.argv[1:] if argv is None else argv
         args = build_parser(serving=words[:1] == ["serve"]).parse_args(words)
@@ -368,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
             gc.enable()
         try:
             return int(args.func(args))
-        except (ConfigError, SourceUnavailable) as exc:
+        except (ConfigError, SourceUnavailable, StoreUnavailable) as exc:
             print(f"skillport-connector: {exc}", file=sys.stderr)
             return 2
         except BrokenPipeError:  # `… | head`: the reader has all it wanted
