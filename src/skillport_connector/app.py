@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__, heap
 from .api.errors import EXCEPTION_HANDLERS
+from .api.listing import ListingLane
 from .api.openapi import ApiRouter
 from .api.operations import metrics, readyz
 from .api.routes import build_api
@@ -120,7 +121,9 @@ def create_app(
     rest.state.services = services
     rest.state.claude_code = ClaudeCodeMarketplace(services)
     rest.state.store = store
-    dispatcher = Dispatcher(rest, [(MCP_PATH, mcp_apps[0]), (SSE_PATH, mcp_apps[1])])
+    # The plain listing, the request clients repeat most, is answered before the framework.
+    lane = ListingLane(rest, services)
+    dispatcher = Dispatcher(lane, [(MCP_PATH, mcp_apps[0]), (SSE_PATH, mcp_apps[1])])
     guarded = HostGuard(BrowserCORS(dispatcher), hosts)
     measured = MetricsMiddleware(guarded, services.metrics, list(rest.routes), [MCP_PATH, SSE_PATH])
     return ConnectorApp(measured, rest, api.routes)

@@ -19,6 +19,7 @@ import secrets
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from .. import __version__
 from ..catalog import Catalog
@@ -37,7 +38,11 @@ def snapshot_id(services: Services, catalog: Catalog) -> str:
 
 def etag_for(services: Services, view: View, request: Request, *extra: str) -> str:
     """The strong ETag of ``request``'s answer for ``view``."""
-    scope = request.scope
+    return etag_of(services, view, request.scope, *extra)
+
+
+def etag_of(services: Services, view: View, scope: Scope, *extra: str) -> str:
+    """The strong ETag of the answer to the request ``scope`` describes, for ``view``."""
     query: bytes = scope.get("query_string", b"")
     parts = (
         __version__,
@@ -54,7 +59,11 @@ def etag_for(services: Services, view: View, request: Request, *extra: str) -> s
 
 def matches(request: Request, etag: str) -> bool:
     """Whether ``If-None-Match`` names ``etag`` (weak comparison, as RFC 9110 asks)."""
-    header = request.headers.get("if-none-match")
+    return names_etag(request.headers.get("if-none-match"), etag)
+
+
+def names_etag(header: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` value names ``etag`` (or is ``*``)."""
     if not header:
         return False
     for candidate in header.split(","):
