@@ -13,18 +13,22 @@ Two pieces, one rule:
   ``If-None-Match`` (``304``). What it keeps per snapshot, view and query is the finished
   answer: the body, its headers and its ETag, so a repeated request costs a token
   lookup and two dictionary reads. Every other form of the request goes on to the
-  framework; so does ``HEAD``. The Host check and the metrics wrap it as they wrap
-  everything (see :mod:`skillport_connector.app`).
+  framework; so does ``HEAD``. It stands in front of the whole stack and applies the
+  Host check and the request metrics itself, through the same objects (profiled: each
+  layer a request passes costs it, and this one is the request clients repeat).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..catalog import FILTER_SURFACES
+from ..metrics import RequestStats
 from ..services import Services, View, skills
 from .common import bearer_credentials, dumps, identify_bearer
 from .conditional import PRIVATE, etag_of, names_etag
@@ -73,22 +77,37 @@ class Answer:
         framing = ((b"content-length", str(len(body)).encode()), (b"content-type", JSON))
         return cls(etag, body, framing + validators, validators)
 
-    async def send(self, send: Send, if_none_match: str | None) -> None:
+    async def send(self, send: Send, if_none_match: str | None) -> int:
         """The ``304`` when the caller holds this answer already, the ``200`` otherwise."""
         if names_etag(if_none_match, self.etag):
             await send({"type": "http.response.start", "status": 304, "headers": self.unchanged})
             await send({"type": "http.response.body", "body": b""})
-            return
+            return 304
         await send({"type": "http.response.start", "status": 200, "headers": self.ok})
         await send({"type": "http.response.body", "body": self.body})
+        return 200
 
 
 class ListingLane:
-    """Answers the plain listing requests; hands every other request to ``app``."""
+    """Answers the plain listing requests in one pass; hands every other request to
+    ``app`` (the whole stack: metrics, Host check, CORS, routing).
 
-    def __init__(self, app: ASGIApp, services: Services) -> None:
+    It stands in front of that stack and applies its rules itself, through the same
+    objects: the Host check (``allows``; a refused Host goes on to ``app``, which answers
+    421 and counts it) and the request metrics (``stats``, under the route template).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        services: Services,
+        allows: Callable[[Scope], bool],
+        stats: RequestStats,
+    ) -> None:
         self.app = app
         self.services = services
+        self.allows = allows
+        self.stats = stats
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -96,15 +115,20 @@ class ListingLane:
             or scope["path"] != PATH
             or scope["method"] != "GET"
             or scope["query_string"] not in PLAIN_QUERIES
+            or not self.allows(scope)
         ):
             await self.app(scope, receive, send)
             return
+        start = time.perf_counter()
+        status = 500
         try:
             answer, if_none_match = self.answer(scope)
         except Exception as exc:
-            await self.refuse(scope, receive, send, exc)
-            return
-        await answer.send(send, if_none_match)
+            status = await self.refuse(scope, receive, send, exc)
+        else:
+            status = await answer.send(send, if_none_match)
+        finally:
+            self.stats.observe(PATH, "GET", status, time.perf_counter() - start)
 
     def answer(self, scope: Scope) -> tuple[Answer, str | None]:
         """The answer for this caller and query, and the ``If-None-Match`` they sent."""
@@ -126,12 +150,12 @@ class ListingLane:
         key = ("listing-answer", view.policy.view_key(who), query)
         return services.snapshots.memo(view.catalog, key, build), if_none_match
 
-    async def refuse(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+    async def refuse(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> int:
         """The framework's answer to ``exc``: the same handler, so the same error body."""
         for kind in type(exc).__mro__:
             handler = EXCEPTION_HANDLERS.get(kind)
             if handler is not None:
                 response = await handler(Request(scope, receive), exc)
                 await response(scope, receive, send)
-                return
+                return int(response.status_code)
         raise exc
