@@ -1,6 +1,6 @@
 """Catalog and listing benchmark (a script that prints figures, not a test).
 
-    .venv/bin/python benchmarks/catalog_bench.py [--sizes 100,1000,10000] [--seconds 5]
+    .venv/bin/python benchmarks/catalog_bench.py [--sizes 100,1000,10000] [--seconds 21]
 
 For synthetic marketplaces of each size it prints:
 
@@ -363,7 +363,10 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument(
-        "--seconds", type=float, default=9.0, help="throughput time per server (3 rounds)"
+        "--seconds",
+        type=float,
+        default=21.0,
+        help=f"throughput time per server, split into {ROUNDS} rounds (wrk: whole seconds)",
     )
     parser.add_argument(
         "--requests", type=int, default=1000, help="sequential requests for latency"
