@@ -28,10 +28,11 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..catalog import FILTER_SURFACES
+from ..conditional import names_etag
 from ..metrics import RequestStats
 from ..services import Services, View, skills
 from .common import bearer_credentials, dumps, identify_bearer
-from .conditional import PRIVATE, etag_of, names_etag
+from .conditional import etag_of, private
 from .errors import EXCEPTION_HANDLERS
 
 PATH = "/api/skills"
@@ -69,11 +70,8 @@ class Answer:
 
     @classmethod
     def of(cls, etag: str, body: bytes) -> Answer:
-        validators = (
-            (b"etag", etag.encode()),
-            (b"cache-control", PRIVATE.encode()),
-            (b"vary", b"Authorization"),
-        )
+        headers = private(etag).headers().items()
+        validators = tuple((name.lower().encode(), value.encode()) for name, value in headers)
         framing = ((b"content-length", str(len(body)).encode()), (b"content-type", JSON))
         return cls(etag, body, framing + validators, validators)
 

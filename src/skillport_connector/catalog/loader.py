@@ -152,23 +152,13 @@ class _Loader(SkillReader):
     def load_entry(
         self, index: int, entry: object, base: str, seen_names: set[str]
     ) -> _Group | None:
-        where = f"plugins[{index}]"
         if not isinstance(entry, dict):
-            self.error(MARKETPLACE_FILE, f"{where} must be an object")
+            self.error(MARKETPLACE_FILE, f"plugins[{index}] must be an object")
             return None
-        name = entry.get("name")
-        line = self.entry_line(name)
-        if not isinstance(name, str) or not name:
-            self.error(MARKETPLACE_FILE, f"{where} has no 'name'", line)
+        named = self.entry_name(index, entry, seen_names)
+        if named is None:
             return None
-        if name in seen_names:
-            self.error(
-                MARKETPLACE_FILE, f"duplicate plugin name {name!r}; the first one is kept", line
-            )
-            return None
-        seen_names.add(name)
-        if name_problem(name) is not None:
-            self.warn(MARKETPLACE_FILE, f"plugin name {name!r:.80} should be kebab-case", line)
+        name, line = named
 
         def broken(message: str, remote: bool = False, path: str | None = None) -> _Group:
             self.error(MARKETPLACE_FILE, f"plugin {name!r}: {message}", line)
@@ -210,6 +200,26 @@ class _Loader(SkillReader):
         if problems:
             return broken("; ".join(problems), path=path)
         return self.load_plugin(name, path, entry, published=True, source=source, line=line)
+
+    def entry_name(
+        self, index: int, entry: dict[str, Any], seen_names: set[str]
+    ) -> tuple[str, int | None] | None:
+        """The entry's name (claimed in ``seen_names``) and line; None, with an error, when
+        it has none or repeats an earlier one."""
+        name = entry.get("name")
+        line = self.entry_line(name)
+        if not isinstance(name, str) or not name:
+            self.error(MARKETPLACE_FILE, f"plugins[{index}] has no 'name'", line)
+            return None
+        if name in seen_names:
+            self.error(
+                MARKETPLACE_FILE, f"duplicate plugin name {name!r}; the first one is kept", line
+            )
+            return None
+        seen_names.add(name)
+        if name_problem(name) is not None:
+            self.warn(MARKETPLACE_FILE, f"plugin name {name!r:.80} should be kebab-case", line)
+        return name, line
 
     def load_unpublished(
         self, folder: str, claimed: set[str], seen_names: set[str]
