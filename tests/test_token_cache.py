@@ -41,6 +41,24 @@ def test_a_verified_token_is_answered_from_memory(tmp_path):
     assert tokens.identity_for(token) == ALICE
 
 
+def test_a_record_handed_out_from_memory_is_the_callers_own_copy(tmp_path):
+    store, _ = sqlite_instance(tmp_path / "s.db")
+    key = keys.hashed(keys.API_TOKEN, TokenService(store).mint_api_token(ALICE))
+    store.get(key)  # now in memory
+    store.get(key).clear()  # type: ignore[union-attr]
+    assert store.get(key) == {"user": ALICE.as_dict()}
+
+
+def test_the_identity_kept_with_a_token_goes_with_its_revocation(tmp_path):
+    server, _ = sqlite_instance(tmp_path / "s.db")
+    cli, _ = sqlite_instance(tmp_path / "s.db")
+    token = TokenService(cli).mint_api_token(ALICE)
+    first = TokenService(server).identity_for(token)
+    assert TokenService(server).identity_for(token) is first  # parsed once, kept
+    TokenService(cli).revoke_api_token(token)
+    assert TokenService(server).identity_for(token) is None
+
+
 def test_a_token_revoked_by_another_process_is_refused_at_once(tmp_path):
     server, _ = sqlite_instance(tmp_path / "s.db")
     cli, _ = sqlite_instance(tmp_path / "s.db")

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Hashable, Iterator
-from typing import Any, Protocol
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any, Protocol, TypeVar
 
 from ..clock import Clock, system_clock
 from .base import Listener, Store, StoreUnavailable, Subscription
 
+T = TypeVar("T")
 #: Longest a record is trusted from memory, whatever its expiry.
 MAX_AGE = 60.0
 #: Most records kept (the cache is emptied when it would grow past this).
@@ -67,9 +68,9 @@ class CachedStore:
         self.prefixes = prefixes
         self._clock = clock
         self._max_age = max_age
-        self._entries: dict[str, tuple[Hashable, float, dict[str, Any]]] = {}
+        #: key -> (epoch, until, record, what each parser made of the record)
+        self._entries: dict[str, tuple[Hashable, float, dict[str, Any], dict[Any, Any]]] = {}
         self._lock = threading.Lock()
-
         #: After a store error: the epoch it happened in, and until when memory is distrusted.
         self._distrust: tuple[Hashable | None, float] | None = None
 
@@ -77,27 +78,46 @@ class CachedStore:
         return key.startswith(self.prefixes)
 
     def get(self, key: str) -> dict[str, Any] | None:
+        return self.read(key, dict)
+
+    def read(self, key: str, parse: Callable[[dict[str, Any]], T]) -> T | None:
+        """``parse(record)``; for a cached key what ``parse`` made of the record is kept with
+        it, under the same epoch, expiry and distrust (see :func:`.base.read`)."""
         if not self._cached(key):
-            with self._watching():
-                return self.inner.get(key)
+            return self._parsed(self._inner_get(key), parse)
         epoch = self.invalidation.epoch()
         now = self._clock()
         if epoch is None or (self._distrust is not None and not self._trusted(epoch, now)):
-            with self._watching():
-                return self.inner.get(key)
+            return self._parsed(self._inner_get(key), parse)
         hit = self._entries.get(key)
         if hit is not None and hit[0] == epoch and now < hit[1]:
-            return dict(hit[2])
+            if parse is dict:
+                return parse(hit[2])  # a copy: the caller may change it
+            parsed = hit[3].get(parse)
+            if parsed is None:
+                parsed = hit[3][parse] = parse(hit[2])
+            return parsed  # type: ignore[no-any-return]
         value, expires_at = self.get_expiring(key)
-        if value is not None:
-            until = now + self._max_age
-            if expires_at is not None:
-                until = min(until, expires_at)
-            with self._lock:
-                if len(self._entries) >= MAX_ENTRIES:
-                    self._entries.clear()
-                self._entries[key] = (epoch, until, dict(value))
-        return value
+        if value is None:
+            return None
+        until = now + self._max_age
+        if expires_at is not None:
+            until = min(until, expires_at)
+        parsed = parse(value)
+        kept = {} if parse is dict else {parse: parsed}
+        with self._lock:
+            if len(self._entries) >= MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[key] = (epoch, until, dict(value), kept)
+        return parsed
+
+    @staticmethod
+    def _parsed(record: dict[str, Any] | None, parse: Callable[[dict[str, Any]], T]) -> T | None:
+        return None if record is None else parse(record)
+
+    def _inner_get(self, key: str) -> dict[str, Any] | None:
+        with self._watching():
+            return self.inner.get(key)
 
     def _trusted(self, epoch: Hashable, now: float) -> bool:
         """False while a store error in this epoch is recent (see the module's note)."""
