@@ -36,13 +36,14 @@ from .layout import (
 from .limits import Limits
 from .manifests import (
     COMPONENT_KEYS,
-    REMOTE_SOURCES,
+    check_manifest,
     manifest_problems,
     resolve_source,
     str_or_none,
     str_tuple,
 )
 from .model import SURFACES, Plugin, Skill
+from .plugin_sources import remote_source_problem
 from .skills import SkillReader
 from .tree import EntryKind, Tree, UnsafePathError, join, name_is_servable
 
@@ -85,7 +86,7 @@ class _Loader(SkillReader):
             entries = []
         seen_names: set[str] = set()
         for index, entry in enumerate(entries):
-            group = self.load_entry(index, entry, root.base, seen_names)
+            group = self.load_entry(index, entry, root.declared, seen_names)
             if group is not None:
                 groups.append(group)
         # Unpublished groups live under pluginRoot; a root-level pluginRoot has none.
@@ -150,7 +151,7 @@ class _Loader(SkillReader):
             self.error(MARKETPLACE_FILE, "'metadata' must be an object", self.key_line("metadata"))
 
     def load_entry(
-        self, index: int, entry: object, base: str, seen_names: set[str]
+        self, index: int, entry: object, base: str | None, seen_names: set[str]
     ) -> _Group | None:
         if not isinstance(entry, dict):
             self.error(MARKETPLACE_FILE, f"plugins[{index}] must be an object")
@@ -166,23 +167,17 @@ class _Loader(SkillReader):
             plugin = Plugin(name, entry.get("source"), path, remote, True, False, version, entry)
             return _Group(plugin)
 
-        problems = manifest_problems(entry, is_entry=True)
+        verdict = check_manifest(entry, is_entry=True)
+        problems = verdict.errors
+        for warning in verdict.warnings:
+            self.warn(MARKETPLACE_FILE, f"plugin {name!r}: {warning}", line)
         source = entry.get("source")
         if source is None:
             return broken("has no 'source'")
         if isinstance(source, dict):
-            kind = source.get("source")
-            if not isinstance(kind, str) or kind not in REMOTE_SOURCES:
-                return broken(
-                    f"unknown source type {kind!r:.60}; use a './path' or one of "
-                    + ", ".join(sorted(REMOTE_SOURCES)),
-                    remote=True,
-                )
-            missing = [k for k in REMOTE_SOURCES[kind] if not isinstance(source.get(k), str)]
-            if missing:
-                return broken(
-                    f"{kind} source needs " + " and ".join(repr(m) for m in missing), remote=True
-                )
+            problem = remote_source_problem(source)
+            if problem is not None:
+                return broken(problem, remote=True)
             if problems:
                 return broken("; ".join(problems), remote=True)
             version = str_or_none(entry.get("version"))
@@ -265,10 +260,12 @@ class _Loader(SkillReader):
             self.error(manifest_path, "must be a JSON object", 1)
             return {}, True
         manifest: dict[str, Any] = parsed[0]
-        problems = manifest_problems(manifest, is_entry=False)
-        for problem in problems:
+        verdict = check_manifest(manifest, is_entry=False)
+        for problem in verdict.errors:
             self.error(manifest_path, problem)
-        if problems:
+        for warning in verdict.warnings:
+            self.warn(manifest_path, warning)
+        if verdict.errors:
             return manifest, True
         if manifest.get("name") not in (None, name) and published:
             self.warn(
