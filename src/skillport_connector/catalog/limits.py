@@ -14,8 +14,12 @@ class Limits:
     """Bounds that keep a hostile or accidental tree from exhausting the server."""
 
     max_file_bytes: int = 10 * 1024 * 1024
-    #: marketplace.json, plugin.json and .skillport/access.json.
+    #: plugin.json and .skillport/access.json.
     max_manifest_bytes: int = 1024 * 1024
+    #: marketplace.json: ~215 bytes per plugin entry, so 100,000 entries fit.
+    max_marketplace_bytes: int = 32 * 1024 * 1024
+    #: Plugin entries in marketplace.json that are loaded (the rest is a finding).
+    max_plugins: int = 100_000
     max_skill_md_bytes: int = 1024 * 1024
     max_files_per_skill: int = 2000
     #: Folder levels inside one skill.
@@ -30,6 +34,11 @@ class Limits:
     max_yaml_nodes: int = 10_000
     #: Characters of a version string (longer text is not taken for a version).
     max_version_chars: int = 256
+    #: Bytes of files a git snapshot reads ahead in one batch while loading (memory held
+    #: at once for it; files past it are read one at a time).
+    read_ahead_bytes: int = 8 * 1024 * 1024
+    #: Files named in one read-ahead batch.
+    read_ahead_files: int = 1024
 
 
 DEFAULT_LIMITS = Limits()

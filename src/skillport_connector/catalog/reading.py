@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from .data import DataError, parse_json
@@ -84,6 +85,14 @@ class RepoReader:
             return []
         return listing
 
+    def read_ahead(self, paths: Iterable[str]) -> None:
+        """Tell the tree these files are about to be read (from git: one batch, not one
+        round trip each)."""
+        self.tree.prefetch(paths, self.limits.read_ahead_bytes)
+
+    def release_read_ahead(self) -> None:
+        self.tree.prefetch((), 0)
+
     def kind(self, path: str) -> EntryKind | None:
         try:
             return self.tree.kind(path)
@@ -102,13 +111,15 @@ class RepoReader:
             self.error(path, "cannot be read (it is not a regular file inside the marketplace)")
             return None
 
-    def read_json(self, path: str) -> tuple[Any, str] | None:
-        """Parse a JSON file; a finding and ``None`` when it cannot be read."""
-        raw = self.read(path, self.limits.max_manifest_bytes)
+    def read_json(self, path: str, max_bytes: int | None = None) -> tuple[Any, str] | None:
+        """Parse a JSON file (a manifest's size limit unless told); a finding and ``None``
+        when it cannot be read."""
+        limit = self.limits.max_manifest_bytes if max_bytes is None else max_bytes
+        raw = self.read(path, limit)
         if raw is None:
             return None
         try:
-            return parse_json(raw, self.limits)
+            return parse_json(raw, self.limits, limit)
         except DataError as exc:
             self.error(path, exc.message, exc.line)
             return None

@@ -1,0 +1,206 @@
+"""Issue 13, item 5: big libraries load from git in batches, within bounds that still hold.
+
+A git snapshot reads files through ``git cat-file``; one round trip per file made loading
+50,000 skills wait on 55,000 of them. The loader now tells the tree which files it is about
+to read, and the git tree reads them ahead in batches of bounded size. The limits that keep
+a hostile repository from exhausting the server still refuse what is over them, as
+findings, while a 100,000-plugin marketplace.json fits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from conftest import marketplace, messages, skill_md, write_tree
+
+from skillport_connector.catalog import Catalog, Limits, load_catalog
+from skillport_connector.catalog.limits import DEFAULT_LIMITS
+from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
+from skillport_connector.sources.tree import DirectoryTree, MemoryTree
+
+MP = ".claude-plugin/marketplace.json"
+
+
+class CountingGitTree(GitTree):
+    """A git tree that counts the files it reads one at a time (not read ahead)."""
+
+    single_reads = 0
+
+    def _read_one(self, sha: str) -> bytes:
+        self.single_reads += 1
+        return super()._read_one(sha)
+
+
+def commit(root: Path) -> GitRepo:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x",
+    }
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(root), "commit", "-qm", "x"], check=True, env=env)
+    return GitRepo(root / ".git", str(root), "main", Credentials())
+
+
+def library(plugins: int, skills: int, *, versioned: bool = True) -> dict[str, object]:
+    """``plugins`` plugins of ``skills`` skills, each with a reference file."""
+    files: dict[str, object] = {}
+    entries = []
+    for p in range(plugins):
+        entry: dict[str, object] = {"name": f"p{p}", "source": f"./plugins/p{p}"}
+        if versioned:
+            entry["version"] = "1.0.0"
+        entries.append(entry)
+        files[f"plugins/p{p}/.claude-plugin/plugin.json"] = {"name": f"p{p}"}
+        for s in range(skills):
+            name = f"s{p}-{s}"
+            files[f"plugins/p{p}/skills/{name}/SKILL.md"] = skill_md(name)
+            files[f"plugins/p{p}/skills/{name}/references/notes.md"] = f"notes of {name}\n"
+    files[MP] = marketplace(*entries)
+    return files
+
+
+def summary(catalog: Catalog) -> object:
+    """Everything a client can see of a catalog, comparable across trees."""
+    return (
+        [
+            (s.id, s.version, s.description, s.body, dict(s.front_matter), s.files)
+            for s in sorted(catalog.skills.values(), key=lambda s: s.id)
+        ],
+        [(p.name, p.version, p.published, p.loadable, p.skills) for p in catalog.plugins],
+        sorted(f.as_dict().items().__repr__() for f in catalog.findings),
+    )
+
+
+def test_a_git_snapshot_loads_the_same_catalog_as_its_folder(tmp_path):
+    files = library(3, 4, versioned=False)  # content versions read every file
+    files.update(
+        {
+            # the same content twice (one blob), a broken manifest, an unpublished group
+            "plugins/p0/skills/twin/SKILL.md": skill_md("s0-0"),
+            "plugins/p1/.claude-plugin/plugin.json": "{not json",
+            "plugins/draft/skills/wip/SKILL.md": skill_md("wip"),
+            "plugins/p2/skills/s2-0/run.sh": "#!/bin/sh\n",
+        }
+    )
+    write_tree(tmp_path, files)
+    os.chmod(tmp_path / "plugins/p2/skills/s2-0/run.sh", 0o755)
+    os.symlink("references/notes.md", tmp_path / "plugins/p2/skills/s2-1/linked.md")
+    from_folder = load_catalog(DirectoryTree(tmp_path))
+    tree = GitTree(commit(tmp_path), "HEAD")
+    from_git = load_catalog(tree)
+    assert summary(from_git) == summary(from_folder)
+    assert len(from_git.skills) == 10 and from_git.errors
+    tree.close()
+
+
+def test_loading_from_git_reads_manifests_and_skills_in_batches(tmp_path):
+    write_tree(tmp_path, library(4, 5))
+    repo = commit(tmp_path)
+    tree = CountingGitTree(repo, repo.rev_parse("HEAD"))
+    catalog = load_catalog(tree)
+    assert len(catalog.skills) == 20
+    assert tree.single_reads == 1  # marketplace.json; 4 plugin.json and 20 SKILL.md batched
+    tree.close()
+
+
+def test_content_versions_read_their_files_in_batches(tmp_path):
+    write_tree(tmp_path, library(2, 3, versioned=False))
+    repo = commit(tmp_path)
+    tree = CountingGitTree(repo, repo.rev_parse("HEAD"))
+    catalog = load_catalog(tree)
+    assert all(s.version.startswith("0.0.0+") for s in catalog.skills.values())
+    assert tree.single_reads == 1
+    tree.close()
+
+
+def test_the_read_ahead_holds_no_more_than_its_budget(tmp_path):
+    write_tree(tmp_path, {f"f{i}.txt": f"{i}" * 100 for i in range(10)})
+    repo = commit(tmp_path)
+    tree = CountingGitTree(repo, repo.rev_parse("HEAD"))
+    tree.prefetch([f"f{i}.txt" for i in range(10)], 250)
+    assert tree.read_ahead_bytes == 200
+    contents = [tree.read_bytes(f"f{i}.txt") for i in range(10)]
+    assert contents == [f"{i}".encode() * 100 for i in range(10)]
+    assert tree.single_reads == 8
+    tree.close()
+
+
+def test_a_new_read_ahead_over_the_budget_forgets_the_previous_one(tmp_path):
+    write_tree(tmp_path, {f"f{i}.txt": f"{i}" * 100 for i in range(4)})
+    repo = commit(tmp_path)
+    tree = GitTree(repo, repo.rev_parse("HEAD"))
+    tree.prefetch(["f0.txt", "f1.txt"], 250)
+    tree.prefetch(["f2.txt", "f3.txt"], 250)
+    assert tree.read_ahead_bytes == 200
+    tree.prefetch((), 0)
+    assert tree.read_ahead_bytes == 0
+    assert tree.read_bytes("f1.txt") == b"1" * 100
+    tree.close()
+
+
+def test_a_read_ahead_of_missing_unsafe_or_linked_paths_is_harmless(tmp_path):
+    write_tree(tmp_path, {"a/real.md": "real\n", "a/b/deep.md": "deep\n"})
+    os.symlink("real.md", tmp_path / "a/link.md")
+    os.symlink("../../outside", tmp_path / "a/out.md")
+    repo = commit(tmp_path)
+    tree = CountingGitTree(repo, repo.rev_parse("HEAD"))
+    tree.prefetch(["../etc/passwd", "/abs", "nope.md", "a", "a/out.md", "a/link.md"], 1000)
+    assert tree.read_bytes("a/link.md") == b"real\n"
+    assert tree.single_reads == 2  # each link, to resolve it; not the linked file
+    tree.close()
+
+
+# -- the limits ------------------------------------------------------------------------------
+
+
+def generated_entry(i: int) -> dict[str, object]:
+    """A plugin entry as big as the benchmark's (name, source, description, tags...)."""
+    return {
+        "name": f"group-{i:06d}",
+        "source": f"./plugins/group-{i:06d}",
+        "description": f"Synthetic group number {i}",
+        "version": "1.0.0",
+        "tags": ["surface:CALL", "synthetic"],
+        "keywords": ["bench", f"k{i % 50}"],
+        "category": f"cat-{i % 9}",
+    }
+
+
+def test_a_marketplace_of_100000_plugins_fits_the_size_limit():
+    widest = len(json.dumps(generated_entry(99_999))) + len(", ")
+    frame = len(json.dumps(marketplace()))
+    assert frame + 100_000 * widest < DEFAULT_LIMITS.max_marketplace_bytes
+    assert DEFAULT_LIMITS.max_plugins >= 100_000
+
+
+def test_a_marketplace_over_the_size_limit_is_an_error_finding():
+    padding = "x" * DEFAULT_LIMITS.max_marketplace_bytes
+    tree = MemoryTree({MP: json.dumps(marketplace(description=padding))})
+    catalog = load_catalog(tree)
+    assert not catalog.plugins
+    [error] = messages(catalog, "error")
+    assert f"the limit is {DEFAULT_LIMITS.max_marketplace_bytes}" in error
+
+
+def test_a_plugin_manifest_keeps_the_manifest_size_limit():
+    files = library(1, 1)
+    files["plugins/p0/.claude-plugin/plugin.json"] = {"name": "p0", "description": "y" * 200}
+    tree = MemoryTree({k: v if isinstance(v, str) else json.dumps(v) for k, v in files.items()})
+    catalog = load_catalog(tree, Limits(max_manifest_bytes=100))
+    assert not catalog.skills
+    assert any("plugin.json" in f.file and "the limit is 100" in f.message for f in catalog.errors)
+
+
+def test_plugins_past_the_plugin_limit_are_not_loaded_and_say_so():
+    files = library(3, 1)
+    tree = MemoryTree({k: v if isinstance(v, str) else json.dumps(v) for k, v in files.items()})
+    catalog = load_catalog(tree, Limits(max_plugins=2))
+    assert [p.name for p in catalog.plugins] == ["p0", "p1"]
+    assert messages(catalog, "error") == ["lists 3 plugins; the first 2 are loaded"]
