@@ -14,10 +14,16 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import marketplace, messages, skill_md, write_tree
+from serving import client_for
 
+from skillport_connector.api.paging import MAX_LIMIT
+from skillport_connector.app import create_app
+from skillport_connector.auth import Identity
 from skillport_connector.catalog import Catalog, Limits, load_catalog
 from skillport_connector.catalog.limits import DEFAULT_LIMITS
+from skillport_connector.settings import Settings
 from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
 from skillport_connector.sources.tree import DirectoryTree, MemoryTree
 
@@ -204,3 +210,52 @@ def test_plugins_past_the_plugin_limit_are_not_loaded_and_say_so():
     catalog = load_catalog(tree, Limits(max_plugins=2))
     assert [p.name for p in catalog.plugins] == ["p0", "p1"]
     assert messages(catalog, "error") == ["lists 3 plugins; the first 2 are loaded"]
+
+
+# -- answers that would be huge come in pages ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """A served folder of 1,001 skills (one more than a whole answer may hold)."""
+    root = tmp_path_factory.mktemp("big")
+    write_tree(root, library(7, 143))
+    app = create_app(
+        Settings(marketplace=str(root), data_dir=root.parent / "data", audit_log="",
+                 public_url="https://skills.example.com")
+    )  # fmt: skip
+    token = app.state.services.tokens.mint_api_token(Identity.local("p@example.com"))
+    client = client_for(app)
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def test_a_listing_of_more_than_1000_skills_comes_in_pages_by_default(big):
+    first = big.get("/api/skills").json()
+    assert first["count"] == 1001 and len(first["skills"]) == MAX_LIMIT
+    rest = big.get("/api/skills", params={"limit": 1000, "cursor": first["next_cursor"]}).json()
+    names = {s["name"] for s in first["skills"] + rest["skills"]}
+    assert len(names) == 1001 and rest["next_cursor"] is None
+
+
+def test_a_search_with_more_than_1000_hits_comes_in_pages_by_default(big):
+    found = big.get("/api/skills", params={"q": "thing"}).json()
+    assert found["count"] == 1001 and len(found["skills"]) == MAX_LIMIT
+    assert found["next_cursor"] and found["query"] == "thing"
+
+
+def test_a_small_listing_keeps_the_original_shape_without_next_cursor(client_small):
+    assert set(client_small.get("/api/skills").json()) == {"count", "surface_filter", "skills"}
+
+
+@pytest.fixture
+def client_small(tmp_path):
+    write_tree(tmp_path / "m", library(2, 3))
+    app = create_app(
+        Settings(marketplace=str(tmp_path / "m"), data_dir=tmp_path / "d", audit_log="",
+                 public_url="https://skills.example.com")
+    )  # fmt: skip
+    token = app.state.services.tokens.mint_api_token(Identity.local("p@example.com"))
+    client = client_for(app)
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -11,7 +13,6 @@ from starlette.responses import Response
 from ..catalog import FILTER_SURFACES
 from ..errors import InvalidRequest
 from ..services import parse_surface, skills
-from ..services.records import SkillSummary
 from . import schemas
 from .common import (
     authenticate,
@@ -24,9 +25,10 @@ from .common import (
 )
 from .conditional import etag_for, not_modified, validated, validators
 from .openapi import ApiRouter, query
-from .paging import MAX_LIMIT, Page, page_of
+from .paging import MAX_LIMIT, Page, page_of, page_or_default
 
 router = ApiRouter()
+T = TypeVar("T")
 
 
 @router.get(
@@ -46,7 +48,8 @@ router = ApiRouter()
         query("refresh", "Reload the marketplace first", {"type": "boolean", "default": False}),
         query(
             "limit",
-            "Page size (adds next_cursor; without it, the whole list)",
+            "Page size (adds next_cursor); without it, the whole list, or pages of "
+            f"{MAX_LIMIT} when there are more",
             {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
         ),
         query("cursor", "next_cursor of the previous page", {"type": "string", "maxLength": 40}),
@@ -67,31 +70,43 @@ async def list_skills(request: Request) -> Response:
     if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
     if q is not None and q.strip():
-        found = skills.search_skills(view, q, surface)
-        answer: dict[str, object] = {"count": len(found), "surface_filter": surface, "query": q}
-        return validated(json_response(paged(answer, found, page)), etag)
+        hits = await run_in_threadpool(skills.search_hits, view, q, surface)
+        answer: dict[str, object] = {"count": len(hits), "surface_filter": surface, "query": q}
+        found = paged(answer, hits, page, lambda h: view.summary(h.skill, h.score).rest())
+        return validated(json_response(found), etag)
+    key = ("listing", view.policy.view_key(who), surface)
     if page is not None:
-        listed = skills.list_skills(view, surface)
-        answer = {"count": len(listed), "surface_filter": surface}
-        return validated(json_response(paged(answer, listed, page)), etag)
+        visible = services.snapshots.memo(
+            view.catalog, (*key, "skills"), lambda: view.skills(surface)
+        )
+        answer = {"count": len(visible), "surface_filter": surface}
+        listed = paged(answer, visible, page, lambda s: view.summary(s).rest())
+        return validated(json_response(listed), etag)
 
     def render() -> bytes:
-        listed = [s.rest() for s in skills.list_skills(view, surface)]
-        return dumps({"count": len(listed), "surface_filter": surface, "skills": listed})
+        visible = view.skills(surface)
+        answer = {"count": len(visible), "surface_filter": surface}
+        return dumps(paged(answer, visible, None, lambda s: view.summary(s).rest()))
 
     # The listing depends only on the snapshot, the reader (as far as the policy tells
     # readers apart) and the surface: serve it pre-serialised, cached with the snapshot.
-    key = ("listing", view.policy.view_key(who), surface)
     body = services.snapshots.memo(view.catalog, key, render)
     return Response(body, media_type="application/json", headers=validators(etag))
 
 
-def paged(answer: dict[str, object], found: list[SkillSummary], page: Page | None) -> object:
-    """``answer`` with its ``skills`` (one page of them and ``next_cursor`` when paged)."""
+def paged(
+    answer: dict[str, object],
+    found: Sequence[T],
+    page: Page | None,
+    summary: Callable[[T], dict[str, object]],
+) -> object:
+    """``answer`` with the summaries of its ``skills``: one page of them and
+    ``next_cursor`` when paged (asked for, or the whole answer would be huge), else all."""
+    page = page_or_default(page, len(found))
     if page is None:
-        return {**answer, "skills": [s.rest() for s in found]}
+        return {**answer, "skills": [summary(item) for item in found]}
     shown, next_cursor = page.cut(found)
-    return {**answer, "skills": [s.rest() for s in shown], "next_cursor": next_cursor}
+    return {**answer, "skills": [summary(item) for item in shown], "next_cursor": next_cursor}
 
 
 @router.get(
