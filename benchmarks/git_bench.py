@@ -26,11 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer  # noqa: E402
-from starlette.testclient import TestClient  # noqa: E402
+from serving import build_app, client_for  # noqa: E402
 
-from skillport_connector.app import create_app  # noqa: E402
 from skillport_connector.auth import Identity  # noqa: E402
-from skillport_connector.settings import Settings  # noqa: E402
 from skillport_connector.sources.git import GitSource  # noqa: E402
 from skillport_connector.sources.gitrepo import Credentials  # noqa: E402
 
@@ -86,18 +84,15 @@ def run(groups: int, per_group: int, work: Path) -> dict[str, float]:
         source.check()
         refresh = server.total
 
-        app = create_app(
-            Settings(
-                marketplace=server.url("market"),
-                data_dir=work / "appdata",
-                git_read_token=READ_TOKEN,
-                poll_interval=0,
-                min_refresh_interval=0,
-                github_webhook_secret=SECRET,
-                audit_log="",
-            )
+        app = build_app(
+            work / "appdata",
+            marketplace=server.url("market"),
+            git_read_token=READ_TOKEN,
+            poll_interval=0,
+            min_refresh_interval=0,
+            github_webhook_secret=SECRET,
         )
-        client = TestClient(app, base_url=app.state.services.settings.base_url)
+        client = client_for(app)
         token = app.state.services.tokens.mint_api_token(Identity.local("bench@example.com"))
         server.push_change(
             "market",

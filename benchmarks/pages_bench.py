@@ -24,10 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "tests")]
 
 from catalog_bench import make_marketplace  # noqa: E402
+from serving import build_app, client_for  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
-from skillport_connector.app import create_app  # noqa: E402
-from skillport_connector.settings import Settings  # noqa: E402
 from skillport_connector.web import catalog_page  # noqa: E402
 
 QUESTIONS = {
@@ -82,9 +81,8 @@ def main() -> None:
     catalog_page.matching = counted  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as tmp:
         library = git_library(Path(tmp) / "library", args.skills)
-        settings = Settings(marketplace=library, data_dir=Path(tmp) / "data", audit_log="")
-        app = create_app(settings)
-        with TestClient(app, base_url=settings.base_url) as client:
+        app = build_app(Path(tmp) / "data", marketplace=library)
+        with client_for(app) as client:
             sign_in(client)
             print(f"{args.skills} skills, {args.requests} requests per page, in process")
             for label, path in QUESTIONS.items():

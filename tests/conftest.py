@@ -7,15 +7,13 @@ from typing import Any
 
 import pytest
 from needs import pytest_runtest_setup  # noqa: F401  (the hook: see tests/needs.py)
-from serving import client_for
+from serving import build_app, client_for
 from starlette.testclient import TestClient
 
-from skillport_connector.app import ConnectorApp, create_app
+from skillport_connector.app import ConnectorApp
 from skillport_connector.catalog import Catalog, load_catalog
-from skillport_connector.clock import Clock, FakeClock, system_clock
-from skillport_connector.settings import Settings
+from skillport_connector.clock import FakeClock
 from skillport_connector.sources.tree import DirectoryTree
-from skillport_connector.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_MARKETPLACES = REPO.parent / "shared" / "testdata" / "real-marketplaces"
@@ -58,21 +56,6 @@ def messages(catalog: Catalog, level: str | None = None) -> list[str]:
 
 
 # -- the application under test ----------------------------------------------------------------
-
-
-def build_app(
-    data_dir: Path,
-    *,
-    clock: Clock = system_clock,
-    store: Store | None = None,
-    mcp_auth: bool = True,
-    **settings: Any,
-) -> ConnectorApp:
-    """The one way tests build the connector: ``create_app`` over ``Settings(**settings)``
-    with its state in ``data_dir``, the audit log off, and ``clock`` for every expiry and
-    rate-limit window. For module-scoped servers; tests use the ``make_app`` fixture."""
-    config = Settings(**{"data_dir": data_dir, "audit_log": "", **settings})
-    return create_app(config, store=store, mcp_auth=mcp_auth, clock=clock)
 
 
 AppFactory = Callable[..., ConnectorApp]

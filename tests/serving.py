@@ -12,10 +12,15 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import uvicorn
+
+if TYPE_CHECKING:
+    from skillport_connector.app import ConnectorApp
+    from skillport_connector.clock import Clock
+    from skillport_connector.store import Store
 
 CLI = [sys.executable, "-m", "skillport_connector.cli"]
 
@@ -95,3 +100,23 @@ def client_for(app: Any, **kwargs: Any) -> Any:
     from starlette.testclient import TestClient
 
     return TestClient(app, base_url=app.state.services.settings.base_url, **kwargs)
+
+
+def build_app(
+    data_dir: Path,
+    *,
+    clock: Clock | None = None,
+    store: Store | None = None,
+    mcp_auth: bool = True,
+    **settings: Any,
+) -> ConnectorApp:
+    """The one way tests and benchmarks build the connector in process: ``create_app`` over
+    ``Settings(**settings)`` with its state in ``data_dir``, the audit log off, and ``clock``
+    (default: the system's) for every expiry, rate-limit window and refresh floor. Tests
+    use the ``make_app`` fixture (conftest.py), which passes a FakeClock."""
+    from skillport_connector.app import create_app
+    from skillport_connector.clock import system_clock
+    from skillport_connector.settings import Settings
+
+    config = Settings(**{"data_dir": data_dir, "audit_log": "", **settings})
+    return create_app(config, store=store, mcp_auth=mcp_auth, clock=clock or system_clock)

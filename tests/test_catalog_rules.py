@@ -126,11 +126,13 @@ def test_bare_name_resolves_under_plugin_root(load):
     assert cat.skill("s") is not None
 
 
-def test_bare_name_without_plugin_root_is_relative_to_the_marketplace(load):
+def test_bare_name_without_plugin_root_is_refused_as_claude_code_refuses_it(load):
     cat = load(
         {MP: marketplace({"name": "fmt", "source": "fmt"}), "fmt/skills/s/SKILL.md": skill_md("s")}
     )
-    assert cat.plugin("fmt").path == "fmt"
+    assert not cat.plugin("fmt").loadable
+    assert cat.skill("s") is None
+    assert any("needs metadata.pluginRoot" in m for m in messages(cat, "error"))
 
 
 def test_remote_sources_are_listed_but_not_fetched(load):

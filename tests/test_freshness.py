@@ -4,21 +4,15 @@ so only the announcement through the store can bring the second one up to date."
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
 import time
 
 import httpx
 import pytest
+from cluster import github_push_hook, instances
 from conftest import skill_md
-from cryptography.fernet import Fernet
-from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer
-from redisserver import RedisServer, free_port
-from serving import mint_token, serve
+from serving import mint_token
 
 from skillport_connector.services.freshness import parse_announcement
-from skillport_connector.settings import demo_marketplace
 
 pytestmark = pytest.mark.needs_redis
 
@@ -29,38 +23,15 @@ FRESH_WITHIN = 2.0
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("fresh")
-    redis = RedisServer(tmp)
-    git = GitHttpServer(tmp / "remote")
-    git.create_repo("market", demo_marketplace())
-    git.start()
-    ports = [free_port(), free_port()]
-    env = {
-        **os.environ,
-        "SKILLPORT_REDIS_URL": redis.url,
-        "SKILLPORT_MARKETPLACE": git.url("market"),
-        "SKILLPORT_GIT_READ_TOKEN": READ_TOKEN,
-        "SKILLPORT_GIT_WRITE_TOKEN": WRITE_TOKEN,
-        "SKILLPORT_PUBLIC_URL": f"http://127.0.0.1:{ports[0]}",
-        "SKILLPORT_POLL_INTERVAL": "600",
-        "SKILLPORT_MIN_REFRESH_INTERVAL": "0",
-        "SKILLPORT_GITHUB_WEBHOOK_SECRET": SECRET,
-        "SKILLPORT_AUDIT_LOG": "",
-        "SKILLPORT_SECRET_KEY": Fernet.generate_key().decode(),
-    }
-    started = [serve(port, tmp / f"data{i}", env) for i, port in enumerate(ports)]
-    token = mint_token("fresh@example.com", env=env)
-    yield {
-        "a": started[0][1],
-        "b": started[1][1],
-        "git": git,
-        "auth": {"Authorization": f"Bearer {token}"},
-    }
-    for proc, _ in started:
-        proc.terminate()
-        proc.wait(timeout=15)
-    git.stop()
-    redis.stop()
+    env = {"SKILLPORT_POLL_INTERVAL": "600", "SKILLPORT_MIN_REFRESH_INTERVAL": "0"}
+    with instances(tmp_path_factory.mktemp("fresh"), SECRET, env) as running:
+        token = mint_token("fresh@example.com", env=running.env)
+        yield {
+            "a": running.a,
+            "b": running.b,
+            "git": running.git,
+            "auth": {"Authorization": f"Bearer {token}"},
+        }
 
 
 def names_served(base: str, auth: dict[str, str], *, refresh: bool = False) -> set[str]:
@@ -85,11 +56,7 @@ def push_skill(pair, name: str) -> str:
 
 def test_a_push_announced_by_webhook_to_one_instance_is_served_by_the_other_within_2s(pair):
     pushed = push_skill(pair, "fresh-by-hook")
-    body = b"{}"
-    sig = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    hooked = httpx.post(
-        f"{pair['a']}/webhooks/github", content=body, headers={"X-Hub-Signature-256": sig}
-    )
+    hooked = github_push_hook(pair["a"], SECRET)
     assert hooked.status_code == 200
     assert hooked.json()["commit"] == pushed
     seconds_until_served(pair["b"], pair["auth"], "fresh-by-hook", FRESH_WITHIN)

@@ -27,6 +27,7 @@ from mcp.shared.auth import (
     OAuthClientMetadata,
     OAuthToken,
 )
+from mcprpc import post_rpc, rpc_message
 from serving import client_for, free_port, in_thread
 
 from skillport_connector.auth.oauth import ACCESS_TTL
@@ -481,36 +482,10 @@ def test_dev_sign_in_is_off_when_not_on_loopback(make_app):
 # -- native skill access: the skills extension ---------------------------------------------------
 
 
-PROTOCOL = "2026-07-28"
-
-
 def rpc(base: str, access_token: str, method: str, params: dict | None = None) -> dict:
-    headers = {
-        "Authorization": f"Bearer {access_token}",
-        "Accept": "application/json, text/event-stream",
-        "MCP-Protocol-Version": PROTOCOL,
-        "Mcp-Method": method,
-    }
-    if params and "uri" in params:
-        headers["Mcp-Name"] = params["uri"]
-    meta = {
-        "io.modelcontextprotocol/protocolVersion": PROTOCOL,
-        "io.modelcontextprotocol/clientCapabilities": {
-            "extensions": {"io.modelcontextprotocol/skills": {}}
-        },
-    }
-    body = {
-        "jsonrpc": "2.0",
-        "id": 7,
-        "method": method,
-        "params": {**(params or {}), "_meta": meta},
-    }
-    r = httpx.post(f"{base}/mcp", json=body, headers=headers)
+    r = post_rpc(base, access_token, method, params, rpc_id=7)
     assert r.status_code in (200, 400), r.text  # JSON-RPC errors may come with 400
-    text = r.text
-    if text.startswith("event:") or "data:" in text.split("\n", 1)[0]:
-        text = next(line[5:] for line in text.splitlines() if line.startswith("data:"))
-    return json.loads(text)
+    return rpc_message(r)
 
 
 def test_server_declares_the_skills_extension(server):

@@ -4,23 +4,16 @@ single-use tokens stay single-use, and both converge on the same snapshot."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from cluster import github_push_hook, instances
 from conftest import skill_md
-from cryptography.fernet import Fernet
-from gitserver import READ_TOKEN, WRITE_TOKEN, GitHttpServer
-from redisserver import RedisServer, free_port
-from serving import mint_token, serve
+from serving import mint_token
 from test_mcp_oauth import REDIRECT, auth_params, mcp_status, pkce, register
-
-from skillport_connector.settings import demo_marketplace
 
 pytestmark = pytest.mark.needs_redis
 
@@ -29,35 +22,13 @@ SECRET = "cluster-secret"
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("cluster")
-    redis = RedisServer(tmp)
-    git = GitHttpServer(tmp / "remote")
-    git.create_repo("market", demo_marketplace())
-    git.start()
-    ports = [free_port(), free_port()]
     env = {
-        **os.environ,
-        "SKILLPORT_REDIS_URL": redis.url,
-        "SKILLPORT_MARKETPLACE": git.url("market"),
-        "SKILLPORT_GIT_READ_TOKEN": READ_TOKEN,
-        "SKILLPORT_GIT_WRITE_TOKEN": WRITE_TOKEN,
-        "SKILLPORT_PUBLIC_URL": f"http://127.0.0.1:{ports[0]}",
         "SKILLPORT_POLL_INTERVAL": "1",
-        "SKILLPORT_GITHUB_WEBHOOK_SECRET": SECRET,
-        "SKILLPORT_AUDIT_LOG": "",
         "SKILLPORT_RATE_LIMIT_IP": "100000",
         "SKILLPORT_RATE_LIMIT_REGISTER": "100000",
-        "SKILLPORT_SECRET_KEY": Fernet.generate_key().decode(),
     }
-    started = [serve(port, tmp / f"data{i}", env) for i, port in enumerate(ports)]
-    procs = [proc for proc, _ in started]
-    bases = [base for _, base in started]
-    yield {"a": bases[0], "b": bases[1], "env": env, "git": git}
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=15)
-    git.stop()
-    redis.stop()
+    with instances(tmp_path_factory.mktemp("cluster"), SECRET, env) as running:
+        yield {"a": running.a, "b": running.b, "env": running.env, "git": running.git}
 
 
 def alternating_sign_in(a: str, b: str, email: str) -> tuple[str, dict]:
@@ -124,11 +95,7 @@ def test_both_instances_serve_the_same_snapshot_after_a_webhook_hits_one(cluster
     pushed = git.push_change(
         "market", {"plugins/writing/skills/clustered/SKILL.md": skill_md("clustered")}, "Add"
     )
-    body = b"{}"
-    sig = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    hooked = httpx.post(
-        f"{cluster['a']}/webhooks/github", content=body, headers={"X-Hub-Signature-256": sig}
-    )
+    hooked = github_push_hook(cluster["a"], SECRET)
     assert hooked.status_code == 200
     # A is current at once (by the hook, or its own poll got there first).
     assert hooked.json()["commit"] == pushed

@@ -112,4 +112,4 @@ def test_the_banner_counts_unpublished_skills_and_lists_access_errors(tmp_path: 
     first, second = out.splitlines()[:2]
     assert "8 skills (1 in unpublished groups, listed only for their editors)" in first
     assert "1 errors" in first
-    assert second.strip().startswith(".skillport/access.json: error:")
+    assert second.strip().startswith(".skillport/access.json:1: error: is not valid JSON")

@@ -93,6 +93,9 @@ class AccessPolicy:
     #: Why the policy denies everything (a malformed access.json), else None.
     error: str | None = None
     present: bool = False
+    #: The same reason without the file's name, and the line it concerns (for findings).
+    problem: str | None = None
+    problem_line: int | None = None
 
     # -- construction ---------------------------------------------------------------------
 
@@ -102,8 +105,17 @@ class AccessPolicy:
         return cls()
 
     @classmethod
-    def deny_all(cls, reason: str) -> AccessPolicy:
-        return cls(default_read=Rule(), default_write=Rule(), error=reason, present=True)
+    def deny_all(cls, reason: str, line: int | None = None) -> AccessPolicy:
+        """A policy that denies everything because access.json (at ``line``) is ``reason``."""
+        where = f"{ACCESS_FILE}:{line}" if line else ACCESS_FILE
+        return cls(
+            default_read=Rule(),
+            default_write=Rule(),
+            error=f"{where}: {reason}",
+            present=True,
+            problem=reason,
+            problem_line=line,
+        )
 
     @classmethod
     def parse(cls, data: Any) -> AccessPolicy:
@@ -155,18 +167,17 @@ class AccessPolicy:
             if tree.kind(ACCESS_FILE) is None:
                 return cls.open_default()
             if tree.size(ACCESS_FILE) > MAX_ACCESS_BYTES:
-                return cls.deny_all(f"{ACCESS_FILE} is larger than {MAX_ACCESS_BYTES} bytes")
+                return cls.deny_all(f"is larger than {MAX_ACCESS_BYTES} bytes")
             data, _ = parse_json(tree.read_bytes(ACCESS_FILE))
             return cls.parse(data)
         except OSError as exc:
-            return cls.deny_all(f"{ACCESS_FILE} cannot be read: {exc.strerror or exc}")
+            return cls.deny_all(f"cannot be read: {exc.strerror or exc}")
         except DataError as exc:
-            where = f"{ACCESS_FILE}:{exc.line}" if exc.line else ACCESS_FILE
-            return cls.deny_all(f"{where}: {exc.message}")
+            return cls.deny_all(exc.message, exc.line)
         except PolicyError as exc:
-            return cls.deny_all(f"{ACCESS_FILE}: {exc}")
+            return cls.deny_all(str(exc))
         except (ValueError, TypeError, RecursionError) as exc:  # a rule the parser missed
-            return cls.deny_all(f"{ACCESS_FILE}: cannot be used ({type(exc).__name__})")
+            return cls.deny_all(f"cannot be used ({type(exc).__name__})")
 
     @classmethod
     def for_catalog(cls, catalog: Catalog) -> AccessPolicy:
@@ -178,8 +189,8 @@ class AccessPolicy:
         meant to guard (``Secret-Skill`` for ``secret-skill``, a renamed group) falls back
         to ``defaults`` without a word. Those name access.json's rules: editors' findings."""
         if self.error is not None:
-            message = f"{self.error}; until fixed nobody can read or write"
-            return [Finding("error", ACCESS_FILE, None, message)]
+            message = f"{self.problem or self.error}; until fixed nobody can read or write"
+            return [Finding("error", ACCESS_FILE, self.problem_line, message)]
         if catalog is None:
             return []
         groups = {p.name for p in catalog.plugins}

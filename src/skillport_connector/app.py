@@ -108,7 +108,7 @@ def create_app(
         clock=clock,
         also_resources=(f"{base}{SSE_PATH}",),
     )
-    services = build_services(settings, open_source(settings), store, oauth, clock=clock)
+    services = build_services(settings, open_source(settings, clock), store, oauth, clock=clock)
     hosts = allowed_hosts(base, settings.host, settings.port) + list(settings.allowed_hosts)
     mcp_apps = _mcp_apps(services, settings, mcp_auth, hosts)
     api = build_api()

@@ -11,7 +11,7 @@ import os
 import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .access import AccessPolicy
@@ -23,6 +23,9 @@ from .settings_table import SETTINGS, help_text
 from .sources.git import SourceUnavailable
 from .sources.tree import DirectoryTree
 from .store import open_store
+
+if TYPE_CHECKING:
+    from .services import Services
 
 MAX_BANNER_ERRORS = 10
 
@@ -187,13 +190,22 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from .app import create_app
 
     settings = _settings(args)
     no_auth = bool(getattr(args, "no_auth", False))
     workers = int(args.workers or 1)
+    _check_serve(settings, no_auth, workers)
+    configure_logging()
+    app = create_app(settings, mcp_auth=not no_auth)
+    _print_catalog_summary(app.state.services)
+    _print_how_to_reach(settings, app.state.services, no_auth)
+    _run(app, args, settings, workers)
+    return 0
+
+
+def _check_serve(settings: Settings, no_auth: bool, workers: int) -> None:
+    """Refuse what cannot start, before anything is printed or built."""
     if no_auth and workers > 1:
         raise ConfigError("--no-auth runs a single worker; leave out --workers")
     if port_in_use(settings.host, settings.port):
@@ -201,9 +213,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"port {settings.port} on {settings.host} is already in use (another connector?); "
             "pick another with --port N or SKILLPORT_PORT=N"
         )
-    configure_logging()
-    app = create_app(settings, mcp_auth=not no_auth)
-    services = app.state.services
+
+
+def _print_catalog_summary(services: Services) -> None:
+    """The banner: what is served from where, with its errors (the first few shown)."""
     catalog = services.source.catalog
     findings = all_findings(catalog)
     errors = [f for f in findings if f.level == "error"]
@@ -217,6 +230,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"  {finding}", flush=True)
     if len(errors) > MAX_BANNER_ERRORS:
         print(f"  … and {len(errors) - MAX_BANNER_ERRORS} more: run `validate`", flush=True)
+
+
+def _print_how_to_reach(settings: Settings, services: Services, no_auth: bool) -> None:
+    """On loopback, a development token and where to try it; without sign-in, the MCP URLs."""
     if settings.dev_sign_in:
         who = Identity.local(settings.dev_user)
         token = services.tokens.mint_api_token(who)
@@ -233,6 +250,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"{settings.base_url}/sse act as {settings.dev_user}",
             flush=True,
         )
+
+
+def _run(app: Any, args: argparse.Namespace, settings: Settings, workers: int) -> None:
+    """Serve ``app`` with uvicorn; several workers each build their own app from the
+    environment."""
+    import uvicorn
+
     # proxy_headers off: X-Forwarded-For is read only from SKILLPORT_TRUSTED_PROXIES, by the
     # one client-address rule (clientip.py), never rewritten into the peer by uvicorn.
     common = {
@@ -258,7 +282,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         uvicorn.run("skillport_connector.app:app_from_env", factory=True, workers=workers, **common)
     else:
         uvicorn.run(app, timeout_graceful_shutdown=20, **common)
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -41,7 +41,7 @@ class Metrics:
         snapshot = Gauge(
             "skillport_snapshot_age_seconds", "Age of the served snapshot", registry=self.registry
         )
-        snapshot.set_function(lambda: time.time() - source.loaded_at)
+        snapshot.set_function(source.snapshot_age)
         skills = Gauge("skillport_skills", "Skills in the served snapshot", registry=self.registry)
         skills.set_function(lambda: len(source.catalog.skills))
         upstream = Gauge(

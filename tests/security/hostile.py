@@ -15,12 +15,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import httpx
+import pytest
+from mcprpc import post_rpc, rpc_message
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "skillport_connector.cli"]
@@ -281,6 +283,27 @@ def serving(
         server.stop()
 
 
+def module_server(name: str, files: Callable[[], Files], *, timeout: float) -> Any:
+    """The module-scoped fixture ``name`` (assign it to that name in the test module):
+    ``files()`` served once for the whole module. A
+    failed module fixture is set up again for every test that uses it; this one waits for
+    a start only once, and every later test fails at once with the same StartFailed."""
+    failed: list[StartFailed] = []
+
+    @pytest.fixture(scope="module", name=name)
+    def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+        if failed:
+            raise failed[0]
+        try:
+            with serving(tmp_path_factory.mktemp(name), files(), timeout=timeout) as running:
+                yield running
+        except StartFailed as exc:
+            failed.append(exc)
+            raise
+
+    return server
+
+
 def zip_entries(data: bytes) -> dict[str, bytes]:
     import io
     import zipfile
@@ -296,46 +319,13 @@ def names(listing: httpx.Response) -> set[str]:
 
 # -- MCP ------------------------------------------------------------------------------------
 
+#: One JSON-RPC call to /mcp, and the message of its answer (shared with tests/test_mcp_oauth.py).
+mcp_rpc = post_rpc
+rpc_result = rpc_message
+
 
 def oauth_access_token(base: str, email: str) -> str:
     """An OAuth access token for ``email`` through the development sign-in."""
     from test_mcp_oauth import tokens_for
 
     return str(tokens_for(base, email)[1]["access_token"])
-
-
-def mcp_rpc(
-    base: str, access_token: str, method: str, params: dict | None = None
-) -> httpx.Response:
-    """One JSON-RPC call to /mcp (the skills extension's methods are not in the client)."""
-    from test_mcp_oauth import PROTOCOL
-
-    headers = {
-        "Authorization": f"Bearer {access_token}",
-        "Accept": "application/json, text/event-stream",
-        "MCP-Protocol-Version": PROTOCOL,
-        "Mcp-Method": method,
-    }
-    if params and "uri" in params:
-        headers["Mcp-Name"] = params["uri"]
-    meta = {
-        "io.modelcontextprotocol/protocolVersion": PROTOCOL,
-        "io.modelcontextprotocol/clientCapabilities": {
-            "extensions": {"io.modelcontextprotocol/skills": {}}
-        },
-    }
-    body = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": method,
-        "params": {**(params or {}), "_meta": meta},
-    }
-    return httpx.post(f"{base}/mcp", json=body, headers=headers, timeout=30)
-
-
-def rpc_result(response: httpx.Response) -> dict[str, Any]:
-    """The JSON-RPC message of an /mcp answer (plain JSON or one SSE event)."""
-    text = response.text
-    if text.startswith("event:") or "data:" in text.split("\n", 1)[0]:
-        text = next(line[5:] for line in text.splitlines() if line.startswith("data:"))
-    return json.loads(text)  # type: ignore[no-any-return]

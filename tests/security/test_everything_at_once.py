@@ -6,11 +6,9 @@ entry outside its root folder."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-import pytest
 import test_names_and_yaml as names_mod
 import test_repository_content as content
 import test_skill_boundaries as boundaries
@@ -19,12 +17,11 @@ from hostile import (
     EDITOR,
     READER,
     Server,
-    StartFailed,
     marketplace,
     mcp_rpc,
+    module_server,
     oauth_access_token,
     rpc_result,
-    serving,
     zip_entries,
 )
 
@@ -54,19 +51,7 @@ def everything() -> dict[str, Any]:
     return files
 
 
-_FAILED_START: list[StartFailed] = []
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    if _FAILED_START:
-        raise _FAILED_START[0]
-    try:
-        with serving(tmp_path_factory.mktemp("everything"), everything(), timeout=45) as running:
-            yield running
-    except StartFailed as exc:
-        _FAILED_START.append(exc)
-        raise
+server = module_server("server", everything, timeout=45)
 
 
 def test_the_whole_hostile_marketplace_starts_and_lists(server: Server) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,11 +17,10 @@ from hostile import (
     Link,
     Repo,
     Server,
-    StartFailed,
     access,
     marketplace,
+    module_server,
     names,
-    serving,
     skill_md,
     start,
     write_files,
@@ -57,20 +55,7 @@ def farm_files() -> dict[str, object]:
     return files
 
 
-_FAILED_START: list[StartFailed] = []
-
-
-@pytest.fixture(scope="module")
-def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    # A failed module fixture is set up again for every test: wait for it only once.
-    if _FAILED_START:
-        raise _FAILED_START[0]
-    try:
-        with serving(tmp_path_factory.mktemp("farm"), farm_files(), timeout=30) as server:
-            yield server
-    except StartFailed as exc:
-        _FAILED_START.append(exc)
-        raise
+farm = module_server("farm", farm_files, timeout=30)
 
 
 def test_a_symlink_farm_in_git_does_not_stall_the_start(farm: Server) -> None:

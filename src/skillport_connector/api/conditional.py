@@ -1,4 +1,4 @@
-"""Conditional answers for the reading endpoints: one rule for ETag, 304 and Cache-Control.
+"""Conditional answers for the reading endpoints: their ETag, and that they are private.
 
 A reading answer is fully determined by the snapshot (its git commit), the caller's view
 of it (:meth:`~skillport_connector.access.AccessPolicy.view_key`: people with the same
@@ -9,22 +9,23 @@ built, so a matching ``If-None-Match`` costs no listing, no file read and no JSO
 Every such answer is per person: ``Cache-Control: private, no-cache`` (a browser or the
 CLI may keep it and must revalidate; a shared cache must not) with ``Vary: Authorization``.
 The digest hides who the caller is. ``POST /api/check-updates`` is a read, so a match
-answers 304 there too, as the ``GET`` endpoints do.
+answers 304 there too, as the ``GET`` endpoints do. The rule itself (matching, 304) is
+:mod:`skillport_connector.conditional`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import __version__
+from .. import __version__, conditional
 from ..catalog import Catalog
+from ..conditional import PRIVATE, Validators
 from ..services import Services, View
 
-PRIVATE = "private, no-cache"
+__all__ = ["PRIVATE", "etag_for", "not_modified", "snapshot_id", "validated", "validators"]
 
 
 def snapshot_id(services: Services, catalog: Catalog) -> str:
@@ -39,7 +40,7 @@ def etag_for(services: Services, view: View, request: Request, *extra: str) -> s
     """The strong ETag of ``request``'s answer for ``view``."""
     scope = request.scope
     query: bytes = scope.get("query_string", b"")
-    parts = (
+    return conditional.strong_etag(
         __version__,
         snapshot_id(services, view.catalog),
         repr(view.policy.view_key(view.who)),
@@ -48,34 +49,21 @@ def etag_for(services: Services, view: View, request: Request, *extra: str) -> s
         "&".join(sorted(query.decode("latin-1").split("&"))),
         *extra,
     )
-    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
-    return f'"{digest}"'
 
 
-def matches(request: Request, etag: str) -> bool:
-    """Whether ``If-None-Match`` names ``etag`` (weak comparison, as RFC 9110 asks)."""
-    header = request.headers.get("if-none-match")
-    if not header:
-        return False
-    for candidate in header.split(","):
-        candidate = candidate.strip()
-        if candidate == "*" or candidate.removeprefix("W/") == etag:
-            return True
-    return False
+def private(etag: str) -> Validators:
+    """The validators of a per-person answer."""
+    return Validators(etag, PRIVATE, "Authorization")
 
 
 def validators(etag: str) -> dict[str, str]:
-    return {"ETag": etag, "Cache-Control": PRIVATE, "Vary": "Authorization"}
+    return private(etag).headers()
 
 
 def not_modified(request: Request, etag: str) -> Response | None:
     """A 304 when the caller already holds this answer, else None."""
-    if matches(request, etag):
-        return Response(status_code=304, headers=validators(etag))
-    return None
+    return conditional.not_modified(request, private(etag))
 
 
 def validated(response: Response, etag: str) -> Response:
-    for name, value in validators(etag).items():
-        response.headers[name] = value
-    return response
+    return conditional.validated(response, private(etag))

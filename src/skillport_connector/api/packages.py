@@ -6,6 +6,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..conditional import matches
 from .common import services_of
 from .openapi import ApiRouter, query
 
@@ -38,7 +39,7 @@ async def package_by_digest(request: Request) -> Response:
         # The bytes behind a digest never change; the link itself lives until exp.
         "Cache-Control": f"public, max-age={services.packages.seconds_left(link)}, immutable",
     }
-    if request.headers.get("if-none-match", "").strip() == etag:
+    if matches(request, etag):
         return Response(status_code=304, headers=headers)
     data = await run_in_threadpool(
         services.packages.read, link, services.source.catalog, services.tickets.packed_files

@@ -4,6 +4,8 @@ is a handler in :mod:`.handlers`; this module only assembles them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.routing import Route
 
 from ..clientip import ClientAddress
@@ -52,23 +54,56 @@ def oauth_routes(
     public URL itself is loopback (whatever the caller asked: behind a proxy it is off).
     ``ip_limit`` counts every sign-in request and ``register_limit`` registrations, per
     client address as ``client_address`` resolves it (trusted proxies)."""
-    addresses = client_address or ClientAddress()
-
-    def guarded(handle: Endpoint, json_errors: bool) -> Endpoint:
-        return Guarded(handle, json_errors, limiter, ip_limit, addresses).handle
-
-    resource = ProtectedResourceMetadataHandler(server.resource, base_url).handle
-    per_path = [(p, _resource_metadata(server, base_url, p)) for p in resource_paths]
-    register = RegistrationHandler(server, limiter, register_limit).handle
+    guard = _Guard(limiter, ip_limit, client_address or ClientAddress())
     authorize = sign_in_starter(server, base_url, upstream, dev_sign_in)
-    device = DeviceFlow(server, base_url)
-    routes = [
+    return [
+        *_metadata_routes(server, base_url, resource_paths),
+        *_sign_in_routes(server, base_url, upstream, authorize, guard, register_limit),
+    ]
+
+
+@dataclass(frozen=True)
+class _Guard:
+    """Wraps each endpoint in the per-address limit and the error shape it answers with."""
+
+    limiter: RateLimiter | None
+    ip_limit: int
+    addresses: ClientAddress
+
+    def __call__(self, handle: Endpoint, json_errors: bool) -> Endpoint:
+        return Guarded(handle, json_errors, self.limiter, self.ip_limit, self.addresses).handle
+
+
+def _metadata_routes(server: OAuthServer, base_url: str, resource_paths: list[str]) -> list[Route]:
+    """The discovery documents: the authorization server's, the resource's, and one per
+    transport path (``/.well-known/oauth-protected-resource/mcp`` and the like)."""
+    resource = ProtectedResourceMetadataHandler(server.resource, base_url).handle
+    return [
         Route(
             "/.well-known/oauth-authorization-server",
             AuthorizationServerMetadataHandler(base_url).handle,
             methods=["GET"],
         ),
         Route(PROTECTED_RESOURCE, resource, methods=["GET"]),
+        *(
+            Route(PROTECTED_RESOURCE + p, _resource_metadata(server, base_url, p), methods=["GET"])
+            for p in resource_paths
+        ),
+    ]
+
+
+def _sign_in_routes(
+    server: OAuthServer,
+    base_url: str,
+    upstream: Upstream | None,
+    authorize: AuthorizationHandler,
+    guarded: _Guard,
+    register_limit: int,
+) -> list[Route]:
+    """Registration, the sign-in and consent pages, token, revocation, the device grant."""
+    register = RegistrationHandler(server, guarded.limiter, register_limit).handle
+    device = DeviceFlow(server, base_url)
+    return [
         Route("/register", guarded(register, True), methods=["POST"]),
         Route("/authorize", guarded(authorize.handle, False), methods=["GET"]),
         Route(
@@ -99,8 +134,6 @@ def oauth_routes(
         ),
         Route("/revoke", guarded(RevocationHandler(server).handle, True), methods=["POST"]),
     ]
-    routes += [Route(PROTECTED_RESOURCE + p, handle, methods=["GET"]) for p, handle in per_path]
-    return routes
 
 
 def _resource_metadata(server: OAuthServer, base_url: str, path: str) -> Endpoint:

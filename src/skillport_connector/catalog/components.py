@@ -1,101 +1,165 @@
-"""Claude Code's rules for a plugin's inline components (``hooks``, ``mcpServers``,
-``lspServers`` given as objects in ``plugin.json``), as pure functions over parsed JSON.
+"""Claude Code's rules for a plugin's component fields in plugin.json (or a marketplace
+entry): paths to component files and folders, and the components given inline (hooks, MCP
+and LSP servers, monitors, channels, user options). Pure functions over parsed JSON.
 
 Read from the manifest schema in Claude Code's CLI (2.1.x) and checked against
-``claude plugin validate`` (``tests/test_manifest_rules.py``): a manifest it refuses
-makes the plugin serve no skills, so the connector refuses the same ones.
+``claude plugin validate`` (``tests/test_manifest_rules.py``): a manifest it refuses makes
+the plugin serve no skills, so the connector refuses the same ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Any
 
-Check = Callable[[str, Any], list[str]]
+from . import hook_rules, lsp_rules, mcp_servers, options
+from .checks import Verdict, dotdot, is_url, kind_of, path_problem, strings
+
+#: The path rule of each component: the suffix its paths need ('' for any), and whether
+#: '.' (the plugin root) is allowed.
+PATHS: dict[str, tuple[str, bool]] = {
+    "commands": ("", False),
+    "agents": (".md", False),
+    "skills": ("", True),
+    "outputStyles": ("", False),
+    "themes": ("", False),
+    "workflows": ("", False),
+    "hooks": (".json", False),
+    "mcpServers": (".json", False),
+    "lspServers": (".json", False),
+    "monitors": (".json", False),
+}
+COMMAND_FIELDS = ("content", "description", "argumentHint", "model")
 
 
-def _strings(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+def check_path(where: str, value: Any, key: str, verdict: Verdict) -> None:
+    suffix, root_ok = PATHS[key]
+    if root_ok and value == ".":
+        return
+    problem = path_problem(value, suffix=suffix)
+    if problem is not None:
+        verdict.error(where, problem)
 
 
-def _string_map(value: Any) -> bool:
-    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+def is_mcpb(value: Any) -> bool:
+    """An MCP bundle: a ``./`` path or a URL ending in ``.mcpb`` (or the older ``.dxt``)."""
+    if not isinstance(value, str) or not value.endswith((".mcpb", ".dxt")):
+        return False
+    return (value.startswith("./") and not dotdot(value)) or is_url(value)
 
 
-def lsp_server(name: str, config: Any) -> list[str]:
-    where = f"'lspServers.{name}'"
-    if not isinstance(config, dict):
-        return [f"{where} must be an object"]
-    problems = []
-    command = config.get("command")
-    if not isinstance(command, str) or not command:
-        problems.append(f"{where} needs a 'command'")
-    elif " " in command and not command.startswith("/"):
-        problems.append(f"{where} 'command' has spaces; put arguments in 'args'")
-    mapping = config.get("extensionToLanguage")
-    if not _string_map(mapping) or not mapping:
-        problems.append(f'{where} needs \'extensionToLanguage\' (e.g. {{".py": "python"}})')
-    if "args" in config and not _strings(config["args"]):
-        problems.append(f"{where} 'args' must be a list of strings")
-    if "transport" in config and config["transport"] not in ("stdio", "socket"):
-        problems.append(f"{where} 'transport' must be stdio or socket")
-    if "env" in config and not _string_map(config["env"]):
-        problems.append(f"{where} 'env' must map names to strings")
-    return problems
+def paths(key: str, value: Any, verdict: Verdict, where: str = "") -> None:
+    """A component given as one path or a list of paths."""
+    where = where or key
+    items = value if isinstance(value, list) else [value]
+    if not isinstance(value, list | str):
+        verdict.error(where, f"must be a path or a list of paths, not {kind_of(value)}")
+        return
+    for index, item in enumerate(items):
+        check_path(f"{where}[{index}]" if isinstance(value, list) else where, item, key, verdict)
 
 
-def mcp_server(name: str, config: Any) -> list[str]:
-    where = f"'mcpServers.{name}'"
-    if not isinstance(config, dict):
-        return [f"{where} must be an object"]
-    problems = []
-    for key in ("command", "url", "type"):
-        if key in config and not isinstance(config[key], str):
-            problems.append(f"{where} '{key}' must be a string")
-    if "command" not in config and "url" not in config:
-        problems.append(f"{where} needs a 'command' (stdio) or a 'url' (http, sse)")
-    if "args" in config and not _strings(config["args"]):
-        problems.append(f"{where} 'args' must be a list of strings")
-    for key in ("env", "headers"):
-        if key in config and not _string_map(config[key]):
-            problems.append(f"{where} '{key}' must map names to strings")
-    return problems
-
-
-def hook_event(event: str, matchers: Any) -> list[str]:
-    where = f"'hooks.{event}'"
-    if not isinstance(matchers, list):
-        return [f"{where} must be a list of matchers"]
-    for matcher in matchers:
-        if not isinstance(matcher, dict) or not isinstance(matcher.get("hooks"), list):
-            return [f"{where}: each matcher is an object with a 'hooks' list"]
-        if "matcher" in matcher and not isinstance(matcher["matcher"], str):
-            return [f"{where}: 'matcher' must be a string"]
-        for hook in matcher["hooks"]:
-            if not isinstance(hook, dict) or not isinstance(hook.get("type"), str):
-                return [f"{where}: each hook is an object with a 'type'"]
-    return []
-
-
-def hooks_object(value: dict[str, Any]) -> list[str]:
-    events = value.get("hooks", value) if set(value) <= {"hooks", "description"} else value
-    if not isinstance(events, dict):
-        return ["'hooks' must map events to lists of matchers"]
-    return [p for event, matchers in events.items() for p in hook_event(event, matchers)]
-
-
-def servers_object(check: Check, value: dict[str, Any]) -> list[str]:
-    return [p for name, config in value.items() for p in check(name, config)]
-
-
-def inline_problems(key: str, value: Any) -> list[str] | None:
-    """Problems of an inline (object) component, or None when ``value`` is not inline."""
+def commands(value: Any, verdict: Verdict) -> None:
+    """Paths, or an object naming each command with its ``source`` file or inline ``content``."""
     if not isinstance(value, dict):
-        return None
-    if key == "hooks":
-        return hooks_object(value)
-    if key == "mcpServers":
-        return servers_object(mcp_server, value)
-    if key == "lspServers":
-        return servers_object(lsp_server, value)
-    return None
+        paths("commands", value, verdict)
+        return
+    for name, spec in value.items():
+        where = f"commands.{name:.64}"
+        if not isinstance(spec, dict):
+            verdict.error(
+                where, f"must be an object with 'source' or 'content', not {kind_of(spec)}"
+            )
+            continue
+        if ("source" in spec) == ("content" in spec):
+            verdict.error(where, "needs either 'source' (a file) or 'content' (markdown), not both")
+        if "source" in spec:
+            check_path(f"{where}.source", spec["source"], "commands", verdict)
+        for key in COMMAND_FIELDS:
+            if key in spec and not isinstance(spec[key], str):
+                verdict.error(f"{where}.{key}", "must be a string")
+        if "allowedTools" in spec and not strings(spec["allowedTools"]):
+            verdict.error(f"{where}.allowedTools", "must be a list of strings")
+
+
+Inline = Callable[[str, Any, Verdict], None]
+
+
+def servers(key: str, value: Any, check: Inline, verdict: Verdict, *, bundles: bool) -> None:
+    """hooks, mcpServers, lspServers: a ``.json`` path, an inline object, or a list of them
+    (mcpServers also take MCP bundles, ``.mcpb``)."""
+    items = value if isinstance(value, list) else [value]
+    for index, item in enumerate(items):
+        where = f"{key}[{index}]" if isinstance(value, list) else key
+        if isinstance(item, dict):
+            check(where, item, verdict)
+        elif isinstance(item, str) and bundles and is_mcpb(item):
+            continue
+        elif isinstance(item, str):
+            check_path(where, item, key, verdict)
+        else:
+            verdict.error(where, f"must be a path or an object, not {kind_of(item)}")
+
+
+def mcp_object(options_for: Callable[[str], Container[str]], extras: bool) -> Inline:
+    def check(where: str, value: dict[str, Any], verdict: Verdict) -> None:
+        for name, config in value.items():
+            inner = f"{where}.{name:.64}"
+            if extras:
+                mcp_servers.mcp_server(inner, config, options_for(name), verdict)
+            elif not isinstance(config, dict):
+                verdict.error(inner, f"must be an object, not {kind_of(config)}")
+            else:
+                mcp_servers.server_shape(inner, config, verdict)
+
+    return check
+
+
+def _hooks(where: str, value: dict[str, Any], verdict: Verdict) -> None:
+    hook_rules.hooks_object(value, verdict)
+
+
+def _strict_hooks(where: str, value: dict[str, Any], verdict: Verdict) -> None:
+    """In a marketplace entry nothing is dropped leniently: every hook problem refuses it."""
+    found = Verdict()
+    hook_rules.hooks_object(value, found)
+    verdict.errors += found.errors + found.warnings
+
+
+def _lsp(where: str, value: dict[str, Any], verdict: Verdict) -> None:
+    for name, config in value.items():
+        lsp_rules.lsp_server(f"{where}.{name:.64}", config, verdict)
+
+
+def component(
+    key: str, value: Any, manifest: dict[str, Any], verdict: Verdict, *, extras: bool
+) -> None:
+    """One component field of ``manifest``; ``extras`` adds the validator's plugin.json-only
+    checks (``${user_config.…}`` references)."""
+    if key == "commands":
+        commands(value, verdict)
+    elif key in ("agents", "skills", "outputStyles", "themes", "workflows"):
+        paths(key, value, verdict)
+    elif key == "hooks":
+        servers(key, value, _hooks if extras else _strict_hooks, verdict, bundles=False)
+    elif key == "mcpServers":
+        check = mcp_object(options.declared_for(manifest), extras)
+        servers(key, value, check, verdict, bundles=True)
+    elif key == "lspServers":
+        servers(key, value, _lsp, verdict, bundles=False)
+    elif key == "monitors":
+        lsp_rules.monitors(key, value, verdict)
+    elif key == "channels":
+        options.channels(value, verdict)
+    elif key == "userConfig":
+        options.user_config("userConfig", value, verdict)
+    elif key == "settings" and not isinstance(value, dict):
+        verdict.error(key, f"must be an object, not {kind_of(value)}")
+    elif key == "types":
+        types(value, verdict)
+
+
+def types(value: Any, verdict: Verdict) -> None:
+    problem = path_problem(value, suffix=".d.ts")
+    if problem is not None:
+        verdict.error("types", problem)

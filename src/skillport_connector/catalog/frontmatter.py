@@ -208,54 +208,57 @@ def simple_yaml(lines: list[str]) -> dict[str, Any] | None:
         while i < n and lines[i].startswith(" "):
             children.append(lines[i])
             i += 1
+        value: str | dict[str, str] | None
         if block is not None:
-            if not children:
-                return None
-            indent = len(children[0]) - len(children[0].lstrip(" "))
-            parts = []
-            for line in children:
-                text = line[indent:]
-                if (
-                    line[:indent].strip(" ")
-                    or not text
-                    or text[0] in " \t"
-                    or text != text.rstrip()
-                ):
-                    return None
-                if not text.isprintable():
-                    return None
-                parts.append(text)
-            joined = (" " if block.group(1) == ">" else "\n").join(parts)
-            # Clip chomping keeps the final line break, which the last line of the
-            # front matter does not have (the text is joined without a trailing newline).
-            data[key] = joined + "\n" if block.group(2) != "-" and i < n else joined
+            value = _block_scalar(block, children, last=i >= n)
         elif children:
-            if raw is not None and raw.strip(" "):
-                return None
-            mapping: dict[str, Any] = {}
-            indent = None
-            for line in children:
-                cm = _CHILD.fullmatch(line)
-                if cm is None:
-                    return None
-                if indent is None:
-                    indent = cm.group(1)
-                sub, value = cm.group(2), _scalar(cm.group(3))
-                if (
-                    cm.group(1) != indent
-                    or value is None
-                    or sub in mapping
-                    or sub.lower() in _SPECIAL
-                ):
-                    return None
-                mapping[sub] = value
-            data[key] = mapping
+            value = _child_map(raw, children)
         else:
             value = _scalar(raw)
-            if value is None:
-                return None
-            data[key] = value
+        if value is None:
+            return None
+        data[key] = value
     return data
+
+
+def _block_scalar(block: re.Match[str], children: list[str], *, last: bool) -> str | None:
+    """A ``>``/``|`` block's text (its indented ``children``), or ``None`` if not simple.
+    ``last``: the block ends the front matter."""
+    if not children:
+        return None
+    indent = len(children[0]) - len(children[0].lstrip(" "))
+    parts = []
+    for line in children:
+        text = line[indent:]
+        if line[:indent].strip(" ") or not text or text[0] in " \t" or text != text.rstrip():
+            return None
+        if not text.isprintable():
+            return None
+        parts.append(text)
+    joined = (" " if block.group(1) == ">" else "\n").join(parts)
+    # Clip chomping keeps the final line break, which the last line of the
+    # front matter does not have (the text is joined without a trailing newline).
+    return joined + "\n" if block.group(2) != "-" and not last else joined
+
+
+def _child_map(raw: str | None, children: list[str]) -> dict[str, str] | None:
+    """A one-level map of simple scalars (the indented ``children`` of a key with no
+    value of its own), or ``None`` if not simple."""
+    if raw is not None and raw.strip(" "):
+        return None
+    mapping: dict[str, str] = {}
+    indent = None
+    for line in children:
+        cm = _CHILD.fullmatch(line)
+        if cm is None:
+            return None
+        if indent is None:
+            indent = cm.group(1)
+        sub, value = cm.group(2), _scalar(cm.group(3))
+        if cm.group(1) != indent or value is None or sub in mapping or sub.lower() in _SPECIAL:
+            return None
+        mapping[sub] = value
+    return mapping
 
 
 def _key_lines(yaml_lines: list[str]) -> dict[str, int]:

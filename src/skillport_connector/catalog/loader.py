@@ -33,13 +33,14 @@ from .layout import (
 )
 from .limits import Limits
 from .manifests import (
-    REMOTE_SOURCES,
+    check_manifest,
     manifest_problems,
     resolve_source,
     str_or_none,
     str_tuple,
 )
 from .model import Plugin, Skill
+from .plugin_sources import remote_source_problem
 from .plugins import Group, PluginReader
 from .tree import EntryKind, Tree, UnsafePathError, join
 
@@ -69,7 +70,7 @@ class _Loader(PluginReader):
             self.error(MARKETPLACE_FILE, root.problem, self.key_line("pluginRoot"))
         seen_names: set[str] = set()
         groups, not_loaded = self.load_entries(
-            marketplace.get("plugins", []), root.base, seen_names
+            marketplace.get("plugins", []), root.declared, seen_names
         )
         # Unpublished groups live under pluginRoot; a root-level pluginRoot has none.
         if root.unpublished:
@@ -139,7 +140,7 @@ class _Loader(PluginReader):
             self.error(MARKETPLACE_FILE, "'metadata' must be an object", self.key_line("metadata"))
 
     def load_entries(
-        self, entries: object, base: str, seen_names: set[str]
+        self, entries: object, base: str | None, seen_names: set[str]
     ) -> tuple[list[Group], list[str]]:
         """The groups of the first ``max_plugins`` marketplace entries, and the folders of
         the entries past them (not loaded, but not unpublished groups either)."""
@@ -165,25 +166,15 @@ class _Loader(PluginReader):
         return groups, _source_folders(entries[limit:], base)
 
     def load_entry(
-        self, index: int, entry: object, base: str, seen_names: set[str]
+        self, index: int, entry: object, base: str | None, seen_names: set[str]
     ) -> Group | None:
-        where = f"plugins[{index}]"
         if not isinstance(entry, dict):
-            self.error(MARKETPLACE_FILE, f"{where} must be an object")
+            self.error(MARKETPLACE_FILE, f"plugins[{index}] must be an object")
             return None
-        name = entry.get("name")
-        line = self.entry_line(name)
-        if not isinstance(name, str) or not name:
-            self.error(MARKETPLACE_FILE, f"{where} has no 'name'", line)
+        named = self.entry_name(index, entry, seen_names)
+        if named is None:
             return None
-        if name in seen_names:
-            self.error(
-                MARKETPLACE_FILE, f"duplicate plugin name {name!r}; the first one is kept", line
-            )
-            return None
-        seen_names.add(name)
-        if name_problem(name) is not None:
-            self.warn(MARKETPLACE_FILE, f"plugin name {name!r:.80} should be kebab-case", line)
+        name, line = named
 
         def broken(message: str, remote: bool = False, path: str | None = None) -> Group:
             self.error(MARKETPLACE_FILE, f"plugin {name!r}: {message}", line)
@@ -191,23 +182,17 @@ class _Loader(PluginReader):
             plugin = Plugin(name, entry.get("source"), path, remote, True, False, version, entry)
             return Group(plugin)
 
-        problems = manifest_problems(entry, is_entry=True)
+        verdict = check_manifest(entry, is_entry=True)
+        problems = verdict.errors
+        for warning in verdict.warnings:
+            self.warn(MARKETPLACE_FILE, f"plugin {name!r}: {warning}", line)
         source = entry.get("source")
         if source is None:
             return broken("has no 'source'")
         if isinstance(source, dict):
-            kind = source.get("source")
-            if not isinstance(kind, str) or kind not in REMOTE_SOURCES:
-                return broken(
-                    f"unknown source type {kind!r:.60}; use a './path' or one of "
-                    + ", ".join(sorted(REMOTE_SOURCES)),
-                    remote=True,
-                )
-            missing = [k for k in REMOTE_SOURCES[kind] if not isinstance(source.get(k), str)]
-            if missing:
-                return broken(
-                    f"{kind} source needs " + " and ".join(repr(m) for m in missing), remote=True
-                )
+            problem = remote_source_problem(source)
+            if problem is not None:
+                return broken(problem, remote=True)
             if problems:
                 return broken("; ".join(problems), remote=True)
             version = str_or_none(entry.get("version"))
@@ -225,6 +210,26 @@ class _Loader(PluginReader):
         if problems:
             return broken("; ".join(problems), path=path)
         return self.load_plugin(name, path, entry, published=True, source=source, line=line)
+
+    def entry_name(
+        self, index: int, entry: dict[str, Any], seen_names: set[str]
+    ) -> tuple[str, int | None] | None:
+        """The entry's name (claimed in ``seen_names``) and line; None, with an error, when
+        it has none or repeats an earlier one."""
+        name = entry.get("name")
+        line = self.entry_line(name)
+        if not isinstance(name, str) or not name:
+            self.error(MARKETPLACE_FILE, f"plugins[{index}] has no 'name'", line)
+            return None
+        if name in seen_names:
+            self.error(
+                MARKETPLACE_FILE, f"duplicate plugin name {name!r}; the first one is kept", line
+            )
+            return None
+        seen_names.add(name)
+        if name_problem(name) is not None:
+            self.warn(MARKETPLACE_FILE, f"plugin name {name!r:.80} should be kebab-case", line)
+        return name, line
 
     def load_skills(self, group: Group, walker: SkillFiles) -> Plugin:
         """Phase two: read the skills of one group, once every group's folder is known."""
@@ -281,7 +286,7 @@ class _Loader(PluginReader):
         )
 
 
-def _source_folders(entries: list[Any], base: str) -> list[str]:
+def _source_folders(entries: list[Any], base: str | None) -> list[str]:
     """The folder of each marketplace entry with a usable local source."""
     folders = []
     for entry in entries:

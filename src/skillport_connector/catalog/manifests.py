@@ -3,10 +3,11 @@ pure functions over parsed JSON."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from .components import inline_problems
+from . import manifest_fields as fields
+from .checks import Verdict
+from .components import component
 from .tree import UnsafePathError, clean_path, join
 
 COMPONENT_KEYS = (
@@ -18,28 +19,30 @@ COMPONENT_KEYS = (
     "outputStyles",
     "lspServers",
 )
-#: Components that may be given inline as an object instead of a path.
-INLINE_COMPONENTS = ("hooks", "mcpServers", "lspServers")
-REMOTE_SOURCES: dict[str, tuple[str, ...]] = {
-    "github": ("repo",),
-    "url": ("url",),
-    "git-subdir": ("url", "path"),
-    "npm": ("package",),
-    "pip": ("package",),
-    "archive": ("url",),
-}
+#: Every component field of a plugin.json (COMPONENT_KEYS conflict with ``strict: false``).
+COMPONENT_FIELDS = (
+    *COMPONENT_KEYS,
+    *("themes", "workflows", "monitors", "channels", "userConfig", "settings", "types"),
+)
+BASE_FIELDS = fields.BASE_FIELDS
 
 
 def resolve_source(source: str, plugin_root: str | None) -> str:
     """Marketplace-relative folder of a local plugin source.
 
     ``./x`` is relative to the marketplace root; a bare ``x`` is relative to
-    ``metadata.pluginRoot`` when the marketplace sets one, else to the root.
+    ``metadata.pluginRoot``, and Claude Code refuses one when the marketplace sets no
+    usable pluginRoot (``plugin_root`` None).
     """
     if source in (".", "./") or source.startswith("./"):
         return clean_path(source)
     if "/" not in source and ":" not in source and "\\" not in source and source not in ("", ".."):
-        return join(plugin_root or "", source)
+        if plugin_root is None:
+            raise ValueError(
+                f"bare source name {source!r:.80} needs metadata.pluginRoot (e.g. './plugins'); "
+                "use './path' or set pluginRoot"
+            )
+        return join(plugin_root, source)
     if source.startswith("/"):
         raise UnsafePathError("must be relative to the marketplace, not absolute")
     if ".." in source.split("/"):
@@ -50,53 +53,29 @@ def resolve_source(source: str, plugin_root: str | None) -> str:
 
 
 def manifest_problems(data: dict[str, Any], *, is_entry: bool) -> list[str]:
-    """Where a plugin.json (or a marketplace entry) breaks Claude Code's manifest schema."""
-    problems: list[str] = []
-    if not is_entry and not isinstance(data.get("name"), str):
-        problems.append("'name' is required and must be a string")
-    for key in ("version", "description", "homepage", "repository", "license", "category"):
-        if key in data and not isinstance(data[key], str):
-            problems.append(f"'{key}' must be a string")
-    author = data.get("author")
-    if "author" in data and not (isinstance(author, dict) and isinstance(author.get("name"), str)):
-        problems.append("'author' must be an object with a 'name' (e.g. {\"name\": \"Ada\"})")
-    for key in ("keywords", "tags"):
-        if key in data and not (
-            isinstance(data[key], list) and all(isinstance(v, str) for v in data[key])
-        ):
-            problems.append(f"'{key}' must be a list of strings")
-    name = data.get("name")
-    if isinstance(name, str) and " " in name:
-        problems.append("'name' cannot contain spaces; use kebab-case (e.g. 'my-plugin')")
-    homepage = data.get("homepage")
-    if isinstance(homepage, str) and not re.match(r"https?://[^\s/]+", homepage):
-        problems.append("'homepage' must be a URL (https://…)")
-    for key in COMPONENT_KEYS:
-        if key in data:
-            problems += component_problems(key, data[key])
-    return problems
+    """Where a plugin.json (or a marketplace entry) breaks Claude Code's manifest schema:
+    the errors for which Claude Code refuses the plugin."""
+    return check_manifest(data, is_entry=is_entry).errors
 
 
-def component_problems(key: str, value: Any) -> list[str]:
-    """A component field: paths starting with ``./``, or (hooks, mcpServers, lspServers)
-    inline objects checked by :mod:`.components`; a list may mix both (not for hooks)."""
-    inline = inline_problems(key, value) if key in INLINE_COMPONENTS else None
-    if inline is not None:
-        return inline
-    problems: list[str] = []
-    paths = [value] if isinstance(value, str) else value
-    if isinstance(paths, list) and key in ("mcpServers", "lspServers"):
-        for item in [v for v in paths if isinstance(v, dict)]:
-            problems += inline_problems(key, item) or []
-        paths = [v for v in paths if not isinstance(v, dict)]
-    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
-        return [f"'{key}' must be a path or a list of paths"]
-    for p in paths:
-        if not p.startswith("./"):
-            problems.append(f"'{key}' path {p!r} must start with './'")
-        elif ".." in p.split("/"):
-            problems.append(f"'{key}' path {p!r} must not contain '..'")
-    return problems
+def check_manifest(data: dict[str, Any], *, is_entry: bool) -> Verdict:
+    """Claude Code's verdict on a plugin.json (or a marketplace entry): errors (the plugin
+    is refused) and warnings (it loads, and the validator says what it ignores)."""
+    verdict = Verdict()
+    if not is_entry and "name" not in data:
+        verdict.error("name", "is required (a string)")
+    for key, value in data.items():
+        if key in BASE_FIELDS:
+            BASE_FIELDS[key](key, value, verdict)
+        elif key in COMPONENT_FIELDS:
+            component(key, value, data, verdict, extras=not is_entry)
+        elif key == "experimental":
+            fields.experimental(value, verdict)
+    if is_entry:
+        fields.entry_fields(data, verdict)
+    else:
+        fields.plugin_warnings(data, verdict)
+    return verdict
 
 
 def path_list(value: object) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import semver
 from .layout import MARKETPLACE_FILE, PLUGIN_MANIFEST
-from .manifests import COMPONENT_KEYS, manifest_problems, str_or_none, str_tuple
+from .manifests import COMPONENT_KEYS, check_manifest, str_or_none, str_tuple
 from .model import SURFACES, Plugin
 from .skills import SkillReader
 from .tree import EntryKind, join, name_is_servable
@@ -85,10 +85,12 @@ class PluginReader(SkillReader):
             self.error(manifest_path, "must be a JSON object", 1)
             return {}, True
         manifest: dict[str, Any] = parsed[0]
-        problems = manifest_problems(manifest, is_entry=False)
-        for problem in problems:
+        verdict = check_manifest(manifest, is_entry=False)
+        for problem in verdict.errors:
             self.error(manifest_path, problem)
-        if problems:
+        for warning in verdict.warnings:
+            self.warn(manifest_path, warning)
+        if verdict.errors:
             return manifest, True
         if manifest.get("name") not in (None, name) and published:
             self.warn(

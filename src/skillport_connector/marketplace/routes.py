@@ -19,8 +19,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..api.common import authenticate, dumps, json_response, query_flag, read_json, services_of
+from ..api.conditional import etag_for
 from ..api.errors import domain_error_response, error_response
 from ..api.openapi import ApiRouter, query
+from ..auth import Identity
+from ..catalog import Catalog
+from ..conditional import Validators, not_modified
 from ..errors import NotFound, SkillportError, Unauthenticated
 from ..services import MissingToken
 from . import githttp, schemas
@@ -73,12 +77,35 @@ async def marketplace_json(request: Request) -> Response:
     token = caller_token(request)
     view = view_of(request)
     who = market.identify(token)
+    catalog = market.services.source.catalog
+    validators = document_validators(request, market, who, catalog, token)
+    if (unchanged := not_modified(request, validators)) is not None:
+        return unchanged
 
     def render() -> bytes:
-        return dumps(market.document(market.person_view(who, view), view, token))
+        return dumps(market.document(market.person_view(who, view, catalog), view, token))
 
     body = await run_in_threadpool(render)
-    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+    return Response(body, media_type="application/json", headers=validators.headers())
+
+
+def document_validators(
+    request: Request, market: ClaudeCodeMarketplace, who: Identity, catalog: Catalog, token: str
+) -> Validators:
+    """The ETag of the person's ``marketplace.json``, known before it is built: the snapshot,
+    their view, the request, and what else the document holds (the credential, which is in
+    its git URL, and the public URL). Because of that credential no cache may store it
+    (``no-store``); Claude Code keeps its own copy and may revalidate it."""
+    settings = market.services.settings
+    etag = etag_for(
+        market.services,
+        market.services.view(who, catalog),
+        request,
+        token,
+        settings.base_url,
+        str(settings.max_package_bytes),
+    )
+    return Validators(etag, "no-store", "Authorization")
 
 
 @router.post(

@@ -84,9 +84,12 @@ class ClaudeCodeMarketplace:
             return who
         return self.services.identify(token)
 
-    def person_view(self, who: Identity, view: ViewName) -> PersonView:
-        """What ``who`` may read on Claude Code in the snapshot served now."""
-        reader = self.services.view(who)
+    def person_view(
+        self, who: Identity, view: ViewName, catalog: Catalog | None = None
+    ) -> PersonView:
+        """What ``who`` may read on Claude Code in ``catalog`` (default: the snapshot
+        served now)."""
+        reader = self.services.view(who, catalog)
         selection = select(
             reader.skills("CC"),
             unpublished=view == "all",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import TypeAlias
 
 import httpx
 
@@ -57,7 +58,18 @@ def _command(
     return parser
 
 
-def add_people_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def add_people_commands(sub: Subcommands) -> None:
+    """login … uninstall, claude-code, completion and init, in the order ``--help`` lists them."""
+    _account_commands(sub)
+    _skill_commands(sub)
+    _claude_code_commands(sub)
+    _other_commands(sub)
+
+
+def _account_commands(sub: Subcommands) -> None:
     login = _command(sub, "login", "sign in to a connector", account.cmd_login, server=False)
     login.add_argument("url", nargs="?", help="the connector's address (default: the last one)")
     mode = login.add_mutually_exclusive_group()
@@ -68,6 +80,8 @@ def add_people_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     _command(sub, "logout", "revoke this machine's sign-in", account.cmd_logout)
     _command(sub, "whoami", "who you are signed in as", account.cmd_whoami, json=True)
 
+
+def _skill_commands(sub: Subcommands) -> None:
     listing = _command(sub, "list", "the skills you can use", skills.cmd_list, json=True)
     listing.add_argument("--surface", choices=["CC", "CD", "CAI"], help="only for one surface")
     search = _command(sub, "search", "search the skills you can use", skills.cmd_search, json=True)
@@ -92,6 +106,8 @@ def add_people_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     uninstall = _command(sub, "uninstall", "remove an installed skill", skills.cmd_uninstall)
     uninstall.add_argument("name")
 
+
+def _claude_code_commands(sub: Subcommands) -> None:
     claude = sub.add_parser("claude-code", help="Claude Code's native plugin manager")
     claude_sub = claude.add_subparsers(dest="claude_command", required=True)
     setup = _command(
@@ -108,6 +124,8 @@ def add_people_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         account.cmd_claude_code_remove,
     )  # fmt: skip
 
+
+def _other_commands(sub: Subcommands) -> None:
     comp = sub.add_parser("completion", help="print a shell completion script")
     comp.add_argument("shell", choices=list(completion.SHELLS))
     comp.set_defaults(func=completion.cmd_completion)

@@ -7,7 +7,6 @@ callers (``/healthz`` with a bearer token).
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from .. import __version__
@@ -32,7 +31,7 @@ def details(source: Source, policy: AccessPolicy) -> dict[str, Any]:
         "errors": len(catalog.errors),
         "warnings": len(catalog.warnings),
         "loaded_at": source.loaded_at,
-        "snapshot_age_seconds": round(time.time() - source.loaded_at, 3),
+        "snapshot_age_seconds": round(source.snapshot_age(), 3),
         "upstream": source.health(),
         "access": {"ok": policy.error is None, "error": policy.error},
     }
@@ -47,6 +46,6 @@ def readiness(source: Source, store: Store) -> dict[str, Any]:
         problems.append("the state store is unreachable")
     return {
         "ready": not problems,
-        "snapshot_age_seconds": round(time.time() - source.loaded_at, 3),
+        "snapshot_age_seconds": round(source.snapshot_age(), 3),
         "problems": problems,
     }

@@ -51,6 +51,10 @@ class Source(Protocol):
         """Look for a change (a webhook arrived); True when a new snapshot was swapped in."""
         ...
 
+    def snapshot_age(self) -> float:
+        """Seconds since the served snapshot was loaded, on the source's clock."""
+        ...
+
     def health(self) -> UpstreamHealth: ...
 
     def describe(self) -> str:

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..clock import Clock, system_clock
 from .base import Source
 from .git import GitSource
 from .gitrepo import Credentials
@@ -57,9 +58,10 @@ def demo_repository(demo: Path, data_dir: Path) -> Path:
     return target
 
 
-def open_source(settings: Settings) -> Source:
+def open_source(settings: Settings, clock: Clock = system_clock) -> Source:
     """The source for ``settings.marketplace``: a URL or git repository becomes an editable
-    :class:`GitSource`; a plain folder a read-only :class:`LocalSource`."""
+    :class:`GitSource`; a plain folder a read-only :class:`LocalSource`. ``clock`` is what
+    the refresh floor and the health ages read."""
     location = str(settings.marketplace)
     if not is_remote(location):
         path = Path(location).resolve()
@@ -67,7 +69,10 @@ def open_source(settings: Settings) -> Source:
             path = demo_repository(path, settings.data_dir)
         if not _is_git_repo(path):
             return LocalSource(
-                path, settings.limits, min_refresh_interval=settings.min_refresh_interval
+                path,
+                settings.limits,
+                min_refresh_interval=settings.min_refresh_interval,
+                clock=clock,
             )
         branch = settings.branch or _current_branch(path)
         location = str(path)
@@ -81,4 +86,5 @@ def open_source(settings: Settings) -> Source:
         limits=settings.limits,
         poll_interval=settings.poll_interval,
         min_refresh_interval=settings.min_refresh_interval,
+        clock=clock,
     )

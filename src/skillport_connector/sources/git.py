@@ -18,11 +18,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import time
 from pathlib import Path
 
 from .. import errors
 from ..catalog import Catalog, Limits, load_catalog
+from ..clock import Clock, system_clock
 from .base import SnapshotListener, UpstreamHealth, Validator, WriteResult
 from .gitrepo import (
     Credentials,
@@ -74,6 +74,7 @@ class GitSource:
         poll_interval: float = 60.0,
         min_refresh_interval: float = 2.0,
         committer: tuple[str, str] = ("Skillport Connector", "skillport@localhost"),
+        clock: Clock = system_clock,
     ) -> None:
         key = hashlib.sha256(f"{url}\0{branch}".encode()).hexdigest()[:16]
         self.repo = GitRepo(
@@ -84,6 +85,7 @@ class GitSource:
         self.poll_interval = poll_interval
         self.min_refresh_interval = min_refresh_interval
         self.committer = committer
+        self.clock = clock
         self._lock = threading.Lock()  # one fetch/load at a time
         self._write_lock = threading.Lock()  # one write at a time per process
         self._stop = threading.Event()
@@ -106,7 +108,7 @@ class GitSource:
             self.last_error = str(exc)
             log.warning("remote unreachable, serving the local copy at %s: %s", head[:12], exc)
         self._catalog = self._load(head)
-        self.loaded_at = time.time()
+        self.loaded_at = self.clock()
 
     # -- reading --------------------------------------------------------------------------
 
@@ -118,6 +120,9 @@ class GitSource:
     def commit(self) -> str:
         return self._catalog.tree.commit  # type: ignore[attr-defined,no-any-return]
 
+    def snapshot_age(self) -> float:
+        return self.clock() - self.loaded_at
+
     def describe(self) -> str:
         return f"{public_url(self.repo.url)}#{self.repo.branch}"
 
@@ -125,21 +130,21 @@ class GitSource:
         return load_catalog(GitTree(self.repo, commit), self.limits)
 
     def _fetch(self) -> str:
-        self.last_check_at = time.time()
+        self.last_check_at = self.clock()
         self.upstream_requests += 2
         head = self.repo.fetch()
-        self.last_success_at = time.time()
+        self.last_success_at = self.clock()
         self.last_error = None
         return head
 
     def check(self) -> bool:
         """Poll once: one cheap request; fetch and swap only when the branch moved."""
         with self._lock:
-            self.last_check_at = time.time()
+            self.last_check_at = self.clock()
             try:
                 self.upstream_requests += 1
                 remote = self.repo.remote_head()
-                self.last_success_at = time.time()
+                self.last_success_at = self.clock()
                 self.last_error = None
                 if remote is None:
                     self.last_error = f"branch {self.repo.branch!r} not found on the remote"
@@ -172,7 +177,7 @@ class GitSource:
     def _swap(self, head: str) -> None:
         if head != self.commit:
             self._catalog = self._load(head)
-            self.loaded_at = time.time()
+            self.loaded_at = self.clock()
             log.info("marketplace now at %s", head[:12])
             self._announce(head)
 
@@ -187,12 +192,12 @@ class GitSource:
                 log.exception("snapshot listener failed")
 
     def refresh(self) -> Catalog:
-        if time.time() - self.last_check_at >= self.min_refresh_interval:
+        if self.clock() - self.last_check_at >= self.min_refresh_interval:
             self.check()
         return self._catalog
 
     def health(self) -> UpstreamHealth:
-        now = time.time()
+        now = self.clock()
         return {
             "commit": self.commit,
             "last_check_age_seconds": round(now - self.last_check_at, 3)
@@ -301,7 +306,7 @@ class GitSource:
                 continue
             with self._lock:
                 self._catalog = new_catalog
-                self.loaded_at = time.time()
+                self.loaded_at = self.clock()
             self._announce(commit)
             return WriteResult(commit, new_catalog, reapplied)
         raise Conflict("The branch kept moving while saving; try again in a moment.")

@@ -4,10 +4,10 @@ so it is a :class:`~skillport_connector.sources.base.Source` but not an editable
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 from ..catalog import Catalog, Limits, load_catalog
+from ..clock import Clock, system_clock
 from .base import UpstreamHealth
 from .tree import DirectoryTree
 
@@ -22,10 +22,16 @@ class LocalSource:
     upstream_requests = 0
 
     def __init__(
-        self, path: str | Path, limits: Limits | None = None, *, min_refresh_interval: float = 2.0
+        self,
+        path: str | Path,
+        limits: Limits | None = None,
+        *,
+        min_refresh_interval: float = 2.0,
+        clock: Clock = system_clock,
     ) -> None:
         self.path = Path(path)
         self.min_refresh_interval = min_refresh_interval
+        self.clock = clock
         if not self.path.is_dir():
             raise FileNotFoundError(f"marketplace folder {self.path} does not exist")
         self.limits = limits or Limits()
@@ -35,7 +41,7 @@ class LocalSource:
 
     def _load(self) -> Catalog:
         catalog = load_catalog(DirectoryTree(self.path), self.limits)
-        self.loaded_at = time.time()
+        self.loaded_at = self.clock()
         return catalog
 
     @property
@@ -50,7 +56,7 @@ class LocalSource:
         the one reload in progress and share its result.
         """
         with self._lock:
-            if time.time() - self.loaded_at >= self.min_refresh_interval:
+            if self.clock() - self.loaded_at >= self.min_refresh_interval:
                 self._catalog = self._load()
             return self._catalog
 
@@ -58,6 +64,9 @@ class LocalSource:
         """A webhook for a folder: reload (with the same floor); True when reloaded."""
         before = self._catalog
         return self.refresh() is not before
+
+    def snapshot_age(self) -> float:
+        return self.clock() - self.loaded_at
 
     def describe(self) -> str:
         return str(self.path)

@@ -7,7 +7,6 @@ and this process's most recent audit events.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -44,7 +43,7 @@ class AdminPage:
         policy = view.policy
         return self.web.html(
             request, "admin.html", visitor,
-            commit=health.get("commit"), age=age_text(time.time() - source.loaded_at),
+            commit=health.get("commit"), age=age_text(source.snapshot_age()),
             source=source.describe(), health=sorted(health.items()), findings=report.findings,
             groups=report.plugins, skills=len(view.catalog.skills),
             access={"present": policy.present, "error": policy.error,
