@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..catalog import FILTER_SURFACES
+from ..catalog.search import Hit
 from ..errors import InvalidRequest
 from ..services import parse_surface, skills
 from . import schemas
@@ -69,12 +70,19 @@ async def list_skills(request: Request) -> Response:
     etag = etag_for(services, view, request)
     if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
+    key = ("listing", view.policy.view_key(who), surface)
     if q is not None and q.strip():
-        hits = await run_in_threadpool(skills.search_hits, view, q, surface)
+
+        def search() -> list[Hit]:
+            # Who may see what is worked out once per snapshot, reader kind and surface.
+            ids = lambda: frozenset(s.id for s in view.skills(surface))  # noqa: E731
+            readable = services.snapshots.memo(view.catalog, (*key, "ids"), ids)
+            return skills.search_hits(view, q, surface, readable)
+
+        hits = await run_in_threadpool(search)
         answer: dict[str, object] = {"count": len(hits), "surface_filter": surface, "query": q}
         found = paged(answer, hits, page, lambda h: view.summary(h.skill, h.score).rest())
         return validated(json_response(found), etag)
-    key = ("listing", view.policy.view_key(who), surface)
     if page is not None:
         visible = services.snapshots.memo(
             view.catalog, (*key, "skills"), lambda: view.skills(surface)

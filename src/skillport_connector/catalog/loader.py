@@ -243,6 +243,11 @@ class _Loader(PluginReader):
         ]
         version = plugin.version if plugin.version is not None else self.content_version(drafts)
         entry, manifest = plugin.entry, plugin.manifest
+        # The same for every skill of the plugin: worked out, and held in memory, once.
+        author = entry.get("author", manifest.get("author"))
+        category = str_or_none(entry.get("category"))
+        tags = str_tuple(entry.get("tags"))
+        keywords = str_tuple(entry.get("keywords", manifest.get("keywords")))
         found: list[str] = []
         for draft in drafts:
             skill = Skill(
@@ -255,10 +260,10 @@ class _Loader(PluginReader):
                 front_matter=draft["front_matter"],
                 body=draft["body"],
                 files=draft["files"],
-                author=entry.get("author", manifest.get("author")),
-                category=str_or_none(entry.get("category")),
-                tags=str_tuple(entry.get("tags")),
-                keywords=str_tuple(entry.get("keywords", manifest.get("keywords"))),
+                author=author,
+                category=category,
+                tags=tags,
+                keywords=keywords,
             )
             # Several plugins may provide one name (Claude Code namespaces them as
             # plugin:skill); within one plugin, the first folder wins.
