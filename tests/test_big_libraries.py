@@ -1,10 +1,10 @@
-"""Issue 13, item 5: big libraries load from git in batches, within bounds that still hold.
+"""Issue 13, item 5: big libraries load and are served within bounds that still hold.
 
-A git snapshot reads files through ``git cat-file``; one round trip per file made loading
-50,000 skills wait on 55,000 of them. The loader now tells the tree which files it is about
-to read, and the git tree reads them ahead in batches of bounded size. The limits that keep
-a hostile repository from exhausting the server still refuse what is over them, as
-findings, while a 100,000-plugin marketplace.json fits.
+A 50,000-skill marketplace.json (1.07 MB) was refused by the 1 MiB manifest limit: now
+marketplace.json has a limit of its own that 100,000 plugin entries fit, and what is over
+it, or past 100,000 plugins, is still a finding. A git snapshot (with its faster listing
+and lookups) loads the same catalog as the folder. Listing and search answers of more than
+1,000 skills come in pages unless asked otherwise; smaller ones keep the original shape.
 """
 
 from __future__ import annotations
@@ -28,16 +28,6 @@ from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
 from skillport_connector.sources.tree import DirectoryTree, MemoryTree
 
 MP = ".claude-plugin/marketplace.json"
-
-
-class CountingGitTree(GitTree):
-    """A git tree that counts the files it reads one at a time (not read ahead)."""
-
-    single_reads = 0
-
-    def _read_one(self, sha: str) -> bytes:
-        self.single_reads += 1
-        return super()._read_one(sha)
 
 
 def commit(root: Path) -> GitRepo:
@@ -103,63 +93,6 @@ def test_a_git_snapshot_loads_the_same_catalog_as_its_folder(tmp_path):
     from_git = load_catalog(tree)
     assert summary(from_git) == summary(from_folder)
     assert len(from_git.skills) == 10 and from_git.errors
-    tree.close()
-
-
-def test_loading_from_git_reads_manifests_and_skills_in_batches(tmp_path):
-    write_tree(tmp_path, library(4, 5))
-    repo = commit(tmp_path)
-    tree = CountingGitTree(repo, repo.rev_parse("HEAD"))
-    catalog = load_catalog(tree)
-    assert len(catalog.skills) == 20
-    assert tree.single_reads == 1  # marketplace.json; 4 plugin.json and 20 SKILL.md batched
-    tree.close()
-
-
-def test_content_versions_read_their_files_in_batches(tmp_path):
-    write_tree(tmp_path, library(2, 3, versioned=False))
-    repo = commit(tmp_path)
-    tree = CountingGitTree(repo, repo.rev_parse("HEAD"))
-    catalog = load_catalog(tree)
-    assert all(s.version.startswith("0.0.0+") for s in catalog.skills.values())
-    assert tree.single_reads == 1
-    tree.close()
-
-
-def test_the_read_ahead_holds_no_more_than_its_budget(tmp_path):
-    write_tree(tmp_path, {f"f{i}.txt": f"{i}" * 100 for i in range(10)})
-    repo = commit(tmp_path)
-    tree = CountingGitTree(repo, repo.rev_parse("HEAD"))
-    tree.prefetch([f"f{i}.txt" for i in range(10)], 250)
-    assert tree.read_ahead_bytes == 200
-    contents = [tree.read_bytes(f"f{i}.txt") for i in range(10)]
-    assert contents == [f"{i}".encode() * 100 for i in range(10)]
-    assert tree.single_reads == 8
-    tree.close()
-
-
-def test_a_new_read_ahead_over_the_budget_forgets_the_previous_one(tmp_path):
-    write_tree(tmp_path, {f"f{i}.txt": f"{i}" * 100 for i in range(4)})
-    repo = commit(tmp_path)
-    tree = GitTree(repo, repo.rev_parse("HEAD"))
-    tree.prefetch(["f0.txt", "f1.txt"], 250)
-    tree.prefetch(["f2.txt", "f3.txt"], 250)
-    assert tree.read_ahead_bytes == 200
-    tree.prefetch((), 0)
-    assert tree.read_ahead_bytes == 0
-    assert tree.read_bytes("f1.txt") == b"1" * 100
-    tree.close()
-
-
-def test_a_read_ahead_of_missing_unsafe_or_linked_paths_is_harmless(tmp_path):
-    write_tree(tmp_path, {"a/real.md": "real\n", "a/b/deep.md": "deep\n"})
-    os.symlink("real.md", tmp_path / "a/link.md")
-    os.symlink("../../outside", tmp_path / "a/out.md")
-    repo = commit(tmp_path)
-    tree = CountingGitTree(repo, repo.rev_parse("HEAD"))
-    tree.prefetch(["../etc/passwd", "/abs", "nope.md", "a", "a/out.md", "a/link.md"], 1000)
-    assert tree.read_bytes("a/link.md") == b"real\n"
-    assert tree.single_reads == 2  # each link, to resolve it; not the linked file
     tree.close()
 
 

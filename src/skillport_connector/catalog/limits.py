@@ -34,11 +34,6 @@ class Limits:
     max_yaml_nodes: int = 10_000
     #: Characters of a version string (longer text is not taken for a version).
     max_version_chars: int = 256
-    #: Bytes of files a git snapshot reads ahead in one batch while loading (memory held
-    #: at once for it; files past it are read one at a time).
-    read_ahead_bytes: int = 8 * 1024 * 1024
-    #: Files named in one read-ahead batch.
-    read_ahead_files: int = 1024
 
 
 DEFAULT_LIMITS = Limits()

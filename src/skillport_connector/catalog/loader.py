@@ -84,15 +84,11 @@ class _Loader(PluginReader):
             | {folder for g in groups for folder, _ in g.skill_dirs}
         ) - {""}
         walker = SkillFiles(self.list_dir, self.limits, boundaries, self.report)
-        plugins: list[Plugin] = []
-        for chunk in _batches(groups, self.limits.read_ahead_files):
-            self.read_ahead(join(folder, SKILL_FILE) for g in chunk for folder, _ in g.skill_dirs)
-            plugins.extend(self.load_skills(group, walker) for group in chunk)
-        self.release_read_ahead()
+        plugins = tuple(self.load_skills(group, walker) for group in groups)
         return Catalog(
             tree=self.tree,
             marketplace=marketplace,
-            plugins=tuple(plugins),
+            plugins=plugins,
             skills=self.skills,
             findings=tuple(self.findings),
             boundaries=boundaries,
@@ -155,14 +151,10 @@ class _Loader(PluginReader):
                 self.key_line("plugins"),
             )
         groups: list[Group] = []
-        step = self.limits.read_ahead_files
-        for start in range(0, min(len(entries), limit), step):
-            chunk = entries[start : min(start + step, limit)]
-            self.read_ahead(join(f, PLUGIN_MANIFEST) for f in _source_folders(chunk, base))
-            for index, entry in enumerate(chunk, start):
-                group = self.load_entry(index, entry, base, seen_names)
-                if group is not None:
-                    groups.append(group)
+        for index, entry in enumerate(entries[:limit]):
+            group = self.load_entry(index, entry, base, seen_names)
+            if group is not None:
+                groups.append(group)
         return groups, _source_folders(entries[limit:], base)
 
     def load_entry(
@@ -302,19 +294,6 @@ def _source_folders(entries: list[Any], base: str | None) -> list[str]:
             except ValueError:
                 continue
     return folders
-
-
-def _batches(groups: list[Group], files: int) -> list[list[Group]]:
-    """Consecutive groups, cut so that each batch holds about ``files`` skill folders."""
-    batches: list[list[Group]] = [[]]
-    count = 0
-    for group in groups:
-        if count >= files:
-            batches.append([])
-            count = 0
-        batches[-1].append(group)
-        count += len(group.skill_dirs)
-    return batches
 
 
 def load_catalog(tree: Tree, limits: Limits | None = None) -> Catalog:

@@ -57,17 +57,10 @@ class PluginReader(SkillReader):
                 f"(at most {self.limits.max_plugins} plugins in all)",
             )
             candidates = candidates[:budget]
-        found: list[Group] = []
-        step = self.limits.read_ahead_files
-        for start in range(0, len(candidates), step):
-            chunk = candidates[start : start + step]
-            self.read_ahead(join(path, PLUGIN_MANIFEST) for _, path in chunk)
-            for name, path in chunk:
-                group = self.load_plugin(
-                    name, path, {}, published=False, source=f"./{path}", line=None
-                )
-                found.append(group)
-        return found
+        return [
+            self.load_plugin(name, path, {}, published=False, source=f"./{path}", line=None)
+            for name, path in candidates
+        ]
 
     # -- one plugin -----------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from .data import DataError, parse_json
@@ -84,14 +83,6 @@ class RepoReader:
             )
             return []
         return listing
-
-    def read_ahead(self, paths: Iterable[str]) -> None:
-        """Tell the tree these files are about to be read (from git: one batch, not one
-        round trip each)."""
-        self.tree.prefetch(paths, self.limits.read_ahead_bytes)
-
-    def release_read_ahead(self) -> None:
-        self.tree.prefetch((), 0)
 
     def kind(self, path: str) -> EntryKind | None:
         try:

@@ -11,7 +11,6 @@ name breaks the skill-name rule is not served: both are findings.
 from __future__ import annotations
 
 import hashlib
-from itertools import islice
 from typing import Any
 
 from ..names import name_problem
@@ -141,10 +140,7 @@ class SkillReader(RepoReader):
     def content_version(self, drafts: list[dict[str, Any]]) -> str:
         """A stable version for a plugin that declares none: a hash of its skills' content."""
         digest = hashlib.sha256()
-        drafts = sorted(drafts, key=lambda d: d["path"])
-        paths = (join(d["path"], f.path) for d in drafts for f in d["files"])
-        self.read_ahead(islice(paths, self.limits.read_ahead_files))
-        for draft in drafts:
+        for draft in sorted(drafts, key=lambda d: d["path"]):
             f: SkillFile
             for f in draft["files"]:
                 digest.update(f"{draft['name']}/{f.path}\0{f.size}\0".encode())

@@ -12,7 +12,6 @@ never hands out anything that lies outside its root (a symlink pointing out is r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from enum import Enum
 from typing import NamedTuple, Protocol
 
@@ -118,8 +117,3 @@ class Tree(Protocol):
     def resolve(self, path: str) -> str | None:
         """The tree path ``path`` really names once symlinks are followed; ``None`` when it
         names nothing inside the tree."""
-
-    def prefetch(self, paths: Iterable[str], max_bytes: int) -> None:
-        """A hint that the files at ``paths`` are about to be read: a tree where one read
-        costs a round trip (git) may read them ahead in one go, holding at most
-        ``max_bytes`` and forgetting what an earlier call read ahead. Never raises."""

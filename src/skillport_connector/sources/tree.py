@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..catalog.tree import (
@@ -194,9 +194,6 @@ class DirectoryTree:
         finally:
             os.close(fd)
 
-    def prefetch(self, paths: Iterable[str], max_bytes: int) -> None:
-        """Nothing to do: a file read costs no round trip here."""
-
 
 class MemoryTree:
     """An in-memory tree, for tests and for validating a tree before it is written."""
@@ -245,9 +242,6 @@ class MemoryTree:
             return self._files[clean_path(path)]
         except KeyError:
             raise FileNotFoundError(path) from None
-
-    def prefetch(self, paths: Iterable[str], max_bytes: int) -> None:
-        """Nothing to do: everything is in memory."""
 
     def walk_files(self) -> Iterator[str]:
         yield from sorted(self._files)
