@@ -104,6 +104,16 @@ def test_a_malformed_access_json_denies_everything_and_says_why(text):
     assert finding.level == "error" and finding.file == ".skillport/access.json"
 
 
+def test_a_malformed_access_json_finding_names_the_file_and_its_line_once():
+    text = '{\n  "editors": [],\n  "skills": {},,\n  "defaults": {}\n}\n'
+    policy = AccessPolicy.from_tree(MemoryTree({".skillport/access.json": text}))
+    [finding] = policy.findings()
+    assert (finding.file, finding.line) == (".skillport/access.json", 3)
+    assert str(finding).startswith(".skillport/access.json:3: error: is not valid JSON")
+    assert str(finding).count("access.json") == 1
+    assert policy.error is not None and policy.error.startswith(".skillport/access.json:3: ")
+
+
 def test_validate_reports_a_malformed_access_json(tmp_path: Path, capsys):
     folder = shutil.copytree(demo_marketplace(), tmp_path / "m")
     (folder / ".skillport/access.json").write_text('{"editors": 1}')
@@ -267,6 +277,7 @@ def test_a_malformed_access_json_in_the_repo_closes_everything_and_shows_in_heal
         )
         health = client.get("/healthz", headers=h).json()  # details need a token
         assert health["access"]["ok"] is False and "not valid JSON" in health["access"]["error"]
+        assert health["errors"] == 1  # counted like the banner and `validate` count it
     finally:
         reset(world)
 

@@ -267,7 +267,8 @@ def test_redeeming_returns_every_file_with_binaries_in_base64(client, auth):
     )
     manifest = json.loads(files[".claude-plugin/plugin.json"]["content"])
     group = json.loads((src.parents[1] / ".claude-plugin/plugin.json").read_text())
-    assert manifest == group  # the group's own manifest: author and license kept
+    # The group's own manifest (author and license kept) under the skill's name.
+    assert manifest == {**group, "name": "csv-profiler"}
 
 
 def test_install_token_works_once_then_410(client, auth):

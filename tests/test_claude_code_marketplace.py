@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from serving import free_port, in_thread
 from skillport_connector.auth import Identity
 from skillport_connector.clock import FakeClock
 from skillport_connector.errors import Conflict, NotFound
+from skillport_connector.marketplace import githttp
 from skillport_connector.marketplace.credentials import MAX_PER_PERSON, Credentials
 from skillport_connector.marketplace.filtered import FilteredRepos, quote_path
 from skillport_connector.marketplace.selection import select
@@ -205,6 +208,21 @@ def test_a_clone_holds_exactly_the_persons_skills(server, tmp_path):
     groups = {p.name for p in (tmp_path / "c/plugins").iterdir()}
     assert groups == plugins(server, cred)
     assert (tmp_path / "c/plugins/brand/.claude-plugin/plugin.json").is_file()
+
+
+def test_git_is_reaped_by_asyncio_alone_with_its_exit_status(server, tmp_path, caplog):
+    """Killing a git that already ended reaped it behind asyncio's back, which then logged
+    "Unknown child process pid …, will report returncode 255" for every fetch."""
+    cred = mint(server, "ann")
+    url = authed(cred["git"]["url"], cred["credential"])
+    with caplog.at_level(logging.WARNING, logger="asyncio"):
+        for n in range(3):
+            assert git("clone", "-q", url, str(tmp_path / f"c{n}")).returncode == 0
+        deadline = time.monotonic() + 30
+        while githttp._RUNNING and time.monotonic() < deadline:  # every git process reaped
+            time.sleep(0.05)
+    assert not githttp._RUNNING
+    assert not [r.getMessage() for r in caplog.records if "child process" in r.getMessage()]
 
 
 def test_the_clone_of_the_same_selection_is_the_same_commit(server, tmp_path):

@@ -137,6 +137,23 @@ def test_every_installed_skill_folder_passes_claude_code(served, tmp_path):
     assert {name: p for name, p in problems.items() if p} == {}
 
 
+def test_skills_of_one_group_installed_side_by_side_all_load_in_claude_code(served, tmp_path):
+    """Claude Code loads each ~/.claude/skills folder with a plugin.json as a plugin named by
+    it; two skills of one group (changelog, commit-messages) must not share that name."""
+    home = tmp_path / "home"
+    folders = {install_skill(served, name, home) for name in published_skills(served)}
+    run = subprocess.run(
+        [str(CLAUDE), "plugin", "list", "--json"],
+        env={"PATH": os.environ["PATH"], "HOME": str(home)},
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    loaded = {
+        Path(p["installPath"]) for p in json.loads(run.stdout) if p["id"].endswith("@skills-dir")
+    }
+    assert loaded == folders
+
+
 # -- what the editor writes ------------------------------------------------------------------
 
 

@@ -3,13 +3,17 @@ changes out, or a domain error. No git, no HTTP."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import marketplace, skill_md
 
 from skillport_connector.access import AccessPolicy
 from skillport_connector.auth import Identity
 from skillport_connector.editing.operations import (
+    BumpRequest,
     SaveRequest,
+    plan_bump,
     plan_delete,
     plan_save,
 )
@@ -184,4 +188,30 @@ def test_deleting_the_only_skill_of_a_group_removes_the_group_folder(load):
     assert {p for p, c in plan.changes.items() if c is None} == {
         "plugins/writing/.claude-plugin/plugin.json",
         "plugins/writing/skills/notes/SKILL.md",
+    }
+
+
+def test_a_first_bump_writes_plugin_json_with_the_entrys_description_and_author(load):
+    """Claude Code's validator warns about a plugin.json without them."""
+    entry = {
+        "name": "brand",
+        "source": "./plugins/brand",
+        "description": "House style",
+        "author": {"name": "Brand Studio"},
+        "category": "design",
+    }
+    catalog = load(
+        {
+            ".claude-plugin/marketplace.json": marketplace(entry),
+            "plugins/brand/skills/notes/SKILL.md": skill_md("notes"),
+        }
+    )
+    plan = plan_bump(catalog, POLICY, WRITER, "notes", BumpRequest(type="minor"))
+    written = plan.changes["plugins/brand/.claude-plugin/plugin.json"]
+    assert written is not None
+    assert json.loads(written) == {
+        "name": "brand",
+        "description": "House style",
+        "author": {"name": "Brand Studio"},
+        "version": "0.1.0",
     }

@@ -117,6 +117,7 @@ def test_save_is_one_commit_with_a_requested_by_trailer(server, app, client, tmp
     message = git("log", "-1", "--format=%B", cwd=bare(server))
     # commitMessage is the commit's message, as the original connector's.
     assert message.startswith("Add examples\n\nRequested-by: ")
+    assert result["message"] == "Add examples"  # the answer says what the commit says
     assert f"Requested-by: Wri Ter <writer@example.com> ({WRITER.id})" in message
     assert (
         git("log", "-1", "--format=%an <%ae>", cwd=bare(server)).strip()

@@ -91,8 +91,9 @@ def test_install_sh_skill_mode_installs_into_claude_skills(server, tmp_path):
     installed = source_files(target)
     plugin_json = installed.pop(".claude-plugin/plugin.json")
     assert installed == source_files(CSV)
+    assert target.stat().st_mode & 0o777 == 0o755  # like its subfolders, not mkdtemp's 0700
     group = json.loads((CSV.parents[1] / ".claude-plugin/plugin.json").read_text())
-    assert json.loads(plugin_json) == {**group, "version": "0.9.0-beta.1"}
+    assert json.loads(plugin_json) == {**group, "name": "csv-profiler", "version": "0.9.0-beta.1"}
     assert f"SKILL_DIR={target}" in result.stdout
 
 

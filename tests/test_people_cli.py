@@ -131,6 +131,7 @@ def test_login_through_the_browser_signs_in_the_person_who_consented(someone):
     done = someone.run("login", someone.base)
     assert done.returncode == 0, done.stderr
     assert "Signed in" in done.stderr and "erin@example.com" in done.stderr
+    assert f"(credentials in {someone.config / 'credentials.json'})" in done.stderr
     assert someone.json("whoami")["email"] == "erin@example.com"
 
 
@@ -303,6 +304,21 @@ def test_install_as_a_package_writes_a_skill_zip(dana, tmp_path):
     assert record["surface"] == "package" and record["version"] == "2.1.0"
     with zipfile.ZipFile(record["path"]) as zf:
         assert "meeting-notes/SKILL.md" in zf.namelist()
+
+
+def test_a_qualified_name_installs_the_skill_under_its_own_name(dana, tmp_path):
+    """`plugin:skill` (needed when plugins share a name) works like the bare name."""
+    assert dana.run("show", "data-tools:csv-profiler").returncode == 0
+    record = dana.json("install", "data-tools:csv-profiler", "--dir", str(tmp_path))
+    assert record["path"] == str(tmp_path / "csv-profiler")
+    assert (tmp_path / "csv-profiler" / "SKILL.md").is_file()
+    package = dana.json(
+        "install", "data-tools:csv-profiler", "--surface", "package", "--dir", str(tmp_path)
+    )
+    assert package["path"] == str(tmp_path / "csv-profiler.skill")
+    assert dana.json("outdated") == {"updates": []}
+    assert dana.run("uninstall", "data-tools:csv-profiler").returncode == 0
+    assert not (tmp_path / "csv-profiler").exists()
 
 
 def test_installing_an_unknown_skill_exits_4_and_writes_nothing(dana):

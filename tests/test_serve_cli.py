@@ -4,6 +4,7 @@ printed, every log line has one format, and a 405 names every method its path ac
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -113,3 +114,57 @@ def test_the_banner_counts_unpublished_skills_and_lists_access_errors(tmp_path: 
     assert "8 skills (1 in unpublished groups, listed only for their editors)" in first
     assert "1 errors" in first
     assert second.strip().startswith(".skillport/access.json:1: error: is not valid JSON")
+
+
+def test_serve_with_redis_down_starts_and_says_there_is_no_dev_token(tmp_path: Path):
+    from cryptography.fernet import Fernet
+
+    port, dead = free_port(), free_port()  # nothing listens on `dead`
+    env = {
+        **os.environ,
+        "SKILLPORT_REDIS_URL": f"redis://127.0.0.1:{dead}/0",
+        "SKILLPORT_SECRET_KEY": Fernet.generate_key().decode(),
+        "SKILLPORT_AUDIT_LOG": "",
+    }
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--data-dir", str(tmp_path / "d")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", proc)
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=20)
+    assert "No dev token: Redis is unreachable" in out
+    assert "Traceback" not in err
+
+
+def test_token_with_redis_down_is_a_message_not_a_traceback(tmp_path: Path):
+    from cryptography.fernet import Fernet
+
+    env = {
+        **os.environ,
+        "SKILLPORT_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "SKILLPORT_SECRET_KEY": Fernet.generate_key().decode(),
+    }
+    run = subprocess.run(
+        [*CLI, "token", "--user", "a@example.com", "--data-dir", str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.startswith("skillport-connector: Redis is unreachable")
+
+
+def test_a_message_over_several_lines_is_logged_on_one():
+    from skillport_connector.cli import TextLogFormatter
+
+    record = logging.LogRecord(
+        "skillport_connector.sources.git", logging.WARNING, __file__, 1,
+        "refresh failed, still serving %s: %s", ("abc", "fatal: gone\n\nPlease check"), None,
+    )  # fmt: skip
+    line = TextLogFormatter().format(record)
+    assert TEXT_LINE.match(line) and "\n" not in line
+    assert line.endswith("refresh failed, still serving abc: fatal: gone | Please check")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from skillport_connector.errors import ConfigError
 from skillport_connector.settings import Settings, demo_marketplace
 from skillport_connector.settings_table import SETTINGS, markdown_table
 
@@ -78,3 +79,22 @@ def test_flags_win_over_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("SKILLPORT_PORT", "9000")
     args = build_parser().parse_args(["serve", "--port", "9100", "--data-dir", str(tmp_path)])
     assert _settings(args).port == 9100
+
+
+def test_a_misspelt_key_in_the_configuration_file_stops_the_start(tmp_path):
+    path = tmp_path / "skillport.toml"
+    path.write_text('SKILLPORT_PORTT = "8800"\n')
+    hint = r"unknown key 'SKILLPORT_PORTT' \(did you mean SKILLPORT_PORT\?\)"
+    with pytest.raises(ConfigError, match=hint):
+        Settings.from_env({"SKILLPORT_CONFIG": str(path)})
+    path.write_text('port = "8800"\n')
+    with pytest.raises(ConfigError, match="unknown key 'port'"):
+        Settings.from_env({"SKILLPORT_CONFIG": str(path)})
+
+
+def test_the_log_format_comes_from_the_configuration_file_too(tmp_path):
+    path = tmp_path / "skillport.toml"
+    path.write_text('SKILLPORT_LOG_FORMAT = "json"\n')
+    assert Settings.from_env({"SKILLPORT_CONFIG": str(path)}).log_format == "json"
+    with pytest.raises(ConfigError, match="SKILLPORT_LOG_FORMAT must be text or json"):
+        Settings.from_env({"SKILLPORT_LOG_FORMAT": "yaml"})

@@ -22,7 +22,7 @@ from .settings import ConfigError, Settings
 from .settings_table import SETTINGS, help_text
 from .sources.git import SourceUnavailable
 from .sources.tree import DirectoryTree
-from .store import open_store
+from .store import StoreUnavailable, open_store
 
 if TYPE_CHECKING:
     from .services import Services
@@ -150,6 +150,20 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class TextLogFormatter(logging.Formatter):
+    """``time LEVEL logger: message``, one line per record: a message that spans lines
+    (git's stderr in a refresh warning) is joined with `` | ``; a traceback still follows."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        text = super().formatMessage(record)
+        return (
+            " | ".join(part for part in text.splitlines() if part.strip()) if "\n" in text else text
+        )
+
+
 class _NoSessionChatter(logging.Filter):
     """Drops the MCP SDK's "Terminating session: None", logged for every stateless request."""
 
@@ -157,14 +171,14 @@ class _NoSessionChatter(logging.Filter):
         return not record.getMessage().startswith("Terminating session")
 
 
-def configure_logging() -> None:
+def configure_logging(log_format: str = "text") -> None:
     """One format for every line: ours, uvicorn's, fastmcp's (its rich handler removed) and
     the MCP SDK's all go through the root handler."""
     handler = logging.StreamHandler()
-    if os.environ.get("SKILLPORT_LOG_FORMAT", "").lower() == "json":
+    if log_format == "json":
         handler.setFormatter(JsonLogFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(TextLogFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     fastmcp = logging.getLogger("fastmcp")
     for own in fastmcp.handlers[:]:
@@ -196,7 +210,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     no_auth = bool(getattr(args, "no_auth", False))
     workers = int(args.workers or 1)
     _check_serve(settings, no_auth, workers)
-    configure_logging()
+    configure_logging(settings.log_format)
     app = create_app(settings, mcp_auth=not no_auth)
     _print_catalog_summary(app.state.services)
     _print_how_to_reach(settings, app.state.services, no_auth)
@@ -235,21 +249,35 @@ def _print_catalog_summary(services: Services) -> None:
 def _print_how_to_reach(settings: Settings, services: Services, no_auth: bool) -> None:
     """On loopback, a development token and where to try it; without sign-in, the MCP URLs."""
     if settings.dev_sign_in:
-        who = Identity.local(settings.dev_user)
-        token = services.tokens.mint_api_token(who)
-        print(
-            f"Dev token for {who.id} (valid {API_TOKEN_TTL // 60} min; mint more with "
-            f"`skillport-connector token --user EMAIL`):\n  {token}\n"
-            f"Try: curl -H 'Authorization: Bearer {token}' {settings.base_url}/api/skills\n"
-            f"Catalog: {settings.base_url}/ (development sign-in: type {settings.dev_user})",
-            flush=True,
-        )
+        _print_dev_sign_in(settings, services.tokens)
     if no_auth:
         print(
             f"MCP without sign-in (--no-auth, loopback only): {settings.base_url}/mcp and "
             f"{settings.base_url}/sse act as {settings.dev_user}",
             flush=True,
         )
+
+
+def _print_dev_sign_in(settings: Settings, tokens: TokenService) -> None:
+    """The start-up token and the lines to try it. A store that is down (Redis) gets a
+    line saying so, not a traceback: the server starts and answers 503 until it is back."""
+    who = Identity.local(settings.dev_user)
+    try:
+        token = tokens.mint_api_token(who)
+    except StoreUnavailable as exc:
+        print(
+            f"No dev token: {exc}. The server starts anyway and answers 503 until the store "
+            "is back; then mint one with `skillport-connector token --user EMAIL`.",
+            flush=True,
+        )
+        return
+    print(
+        f"Dev token for {who.id} (valid {API_TOKEN_TTL // 60} min; mint more with "
+        f"`skillport-connector token --user EMAIL`):\n  {token}\n"
+        f"Try: curl -H 'Authorization: Bearer {token}' {settings.base_url}/api/skills\n"
+        f"Catalog: {settings.base_url}/ (development sign-in: type {settings.dev_user})",
+        flush=True,
+    )
 
 
 def _run(app: Any, args: argparse.Namespace, settings: Settings, workers: int) -> None:
@@ -331,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ConfigError, SourceUnavailable) as exc:
+    except (ConfigError, SourceUnavailable, StoreUnavailable) as exc:
         print(f"skillport-connector: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `… | head`: the reader has all it wanted

@@ -4,10 +4,12 @@ TOML file of them), which win over the defaults. Every setting is a row of
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from .auth.providers import UpstreamConfig, select_provider
 from .catalog import Limits
@@ -52,6 +54,7 @@ class Settings:
     gitlab_webhook_token: str | None = field(default=None, repr=False)
     #: "-" for standard output, a file path, or "" to switch the audit log off.
     audit_log: str = "-"
+    log_format: Literal["text", "json"] = "text"
     demo_path: Path = field(default_factory=demo_marketplace)
     mcp_classic_tools: bool = False
     allowed_hosts: tuple[str, ...] = ()
@@ -203,11 +206,12 @@ def _read_toml(path: str) -> dict[str, str]:
             data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read the configuration file {path}: {exc}") from None
+    known = [s.env for s in SETTINGS if s.env]
     out: dict[str, str] = {}
     for key, value in data.items():
-        if not key.startswith("SKILLPORT_"):
-            raise ConfigError(
-                f"{path}: unknown key {key!r} (keys are the SKILLPORT_* variable names)"
-            )
+        if key not in known:  # a typo would otherwise be ignored without a word
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]}?" if close else "keys are the SKILLPORT_* variables"
+            raise ConfigError(f"{path}: unknown key {key!r} ({hint})")
         out[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
     return out

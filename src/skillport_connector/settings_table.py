@@ -45,6 +45,13 @@ def _lower_list(text: str, name: str) -> object:
     return tuple(item.lower() for item in _list(text, name))  # type: ignore[attr-defined]
 
 
+def _log_format(text: str, name: str) -> object:
+    value = text.strip().lower()
+    if value not in ("text", "json"):
+        raise ConfigError(f"{name} must be text or json, not {text!r}")
+    return value
+
+
 def _path(text: str, name: str) -> object:
     return Path(text)
 
@@ -251,7 +258,13 @@ SETTINGS: tuple[Setting, ...] = (
         "`X-Forwarded-For` names the client address",
         _networks,
     ),
-    S(None, "SKILLPORT_LOG_FORMAT", "text", "`json` for one JSON object per log line"),
+    S(
+        "log_format",
+        "SKILLPORT_LOG_FORMAT",
+        "text",
+        "`json` for one JSON object per log line",
+        _log_format,
+    ),
     S(None, None, "`1`", "worker processes (each reads the same settings)", _int, flag="--workers"),
     S(
         None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -41,6 +41,21 @@ def page_or_default(page: Page | None, total: int) -> Page | None:
     if page is None and total > MAX_LIMIT:
         return Page(MAX_LIMIT, 0)
     return page
+
+
+def paged(
+    answer: dict[str, object],
+    found: Sequence[T],
+    page: Page | None,
+    summary: Callable[[T], dict[str, object]],
+) -> object:
+    """``answer`` with the summaries of its ``skills``: one page of them and
+    ``next_cursor`` when paged (asked for, or the whole answer would be huge), else all."""
+    page = page_or_default(page, len(found))
+    if page is None:
+        return {**answer, "skills": [summary(item) for item in found]}
+    shown, next_cursor = page.cut(found)
+    return {**answer, "skills": [summary(item) for item in shown], "next_cursor": next_cursor}
 
 
 def encode(offset: int) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -18,18 +16,17 @@ from . import schemas
 from .common import (
     authenticate,
     caller_view,
-    dumps,
     json_response,
     query_flag,
     read_json,
     services_of,
 )
 from .conditional import etag_for, not_modified, validated, validators
+from .listing import listing_body
 from .openapi import ApiRouter, query
-from .paging import MAX_LIMIT, Page, page_of, page_or_default
+from .paging import MAX_LIMIT, page_of, paged
 
 router = ApiRouter()
-T = TypeVar("T")
 
 
 @router.get(
@@ -91,30 +88,8 @@ async def list_skills(request: Request) -> Response:
         listed = paged(answer, visible, page, lambda s: view.summary(s).rest())
         return validated(json_response(listed), etag)
 
-    def render() -> bytes:
-        visible = view.skills(surface)
-        answer = {"count": len(visible), "surface_filter": surface}
-        return dumps(paged(answer, visible, None, lambda s: view.summary(s).rest()))
-
-    # The listing depends only on the snapshot, the reader (as far as the policy tells
-    # readers apart) and the surface: serve it pre-serialised, cached with the snapshot.
-    body = services.snapshots.memo(view.catalog, key, render)
+    body = listing_body(services, view, surface)
     return Response(body, media_type="application/json", headers=validators(etag))
-
-
-def paged(
-    answer: dict[str, object],
-    found: Sequence[T],
-    page: Page | None,
-    summary: Callable[[T], dict[str, object]],
-) -> object:
-    """``answer`` with the summaries of its ``skills``: one page of them and
-    ``next_cursor`` when paged (asked for, or the whole answer would be huge), else all."""
-    page = page_or_default(page, len(found))
-    if page is None:
-        return {**answer, "skills": [summary(item) for item in found]}
-    shown, next_cursor = page.cut(found)
-    return {**answer, "skills": [summary(item) for item in shown], "next_cursor": next_cursor}
 
 
 @router.get(

@@ -18,7 +18,7 @@ from ..catalog.semver import InvalidVersion, Version
 from ..errors import Conflict, Forbidden, InvalidRequest
 from ..services.view import View
 from ..sources.tree import join
-from .jsontext import patched
+from .jsontext import rewrite
 from .plan import Action, Plan, all_files, json_bytes, marketplace, read_json, skill_for_write
 from .requests import BumpRequest, FileIn, PluginMetadata, PublishRequest, SaveRequest
 from .save import plan_save
@@ -65,7 +65,7 @@ def plan_delete(catalog: Catalog, policy: AccessPolicy, who: Identity, name: str
                 for p in data["plugins"]
                 if not (isinstance(p, dict) and p.get("name") == plugin.name)
             ]
-            changes[MARKETPLACE_FILE] = json_bytes(data)
+            changes[MARKETPLACE_FILE] = _rewritten(catalog, MARKETPLACE_FILE, data)
             touched.append(MARKETPLACE_FILE)
     prefix = folder + "/"
     deleted = [p[len(prefix) :] for p in changes if p.startswith(prefix)]
@@ -111,22 +111,24 @@ def plan_publish(
     verb = "Update listing of" if plugin.published else "Publish"
     # The original connector's answer: the listing was created or updated.
     extra = {"action": "updated" if plugin.published else "created", "skill_group": plugin.name}
+    changes: dict[str, bytes | None] = {
+        MARKETPLACE_FILE: _rewritten(catalog, MARKETPLACE_FILE, data)
+    }
     return Plan(
-        "publish", name, plugin.name, {MARKETPLACE_FILE: json_bytes(data)}, (MARKETPLACE_FILE,),
+        "publish", name, plugin.name, changes, (MARKETPLACE_FILE,),
         f"{verb} {plugin.name} ({', '.join(surfaces)})", extra=extra,
     )  # fmt: skip
 
 
-def _rewritten(
-    catalog: Catalog, file: str, path: tuple[str | int, ...], value: str, data: Any
-) -> bytes:
-    """``file`` with only the value at ``path`` changed when its text allows, else ``data``
-    written anew."""
+def _rewritten(catalog: Catalog, file: str, data: Any) -> bytes:
+    """``file`` edited into ``data`` with minimal text changes (a one-line diff for a
+    version, the entry's lines for a publish or a delete) when its text allows, else
+    ``data`` written anew."""
     try:
         raw = catalog.tree.read_bytes(file)
     except OSError:
         return json_bytes(data)
-    return (patched(raw, path, value, data) if path else None) or json_bytes(data)
+    return rewrite(raw, data) or json_bytes(data)
 
 
 def plan_bump(
@@ -140,7 +142,12 @@ def plan_bump(
     manifest_path = join(plugin.path, PLUGIN_MANIFEST)
     manifest = read_json(catalog.tree, manifest_path)
     if manifest is None:
+        # A first plugin.json: with the entry's description and author, which Claude
+        # Code's validator asks for, and which the group was shown with until now.
         manifest = {"name": plugin.name}
+        manifest.update(
+            {k: plugin.entry[k] for k in ("description", "author") if k in plugin.entry}
+        )
     if not isinstance(manifest, dict):
         raise Conflict(f"{manifest_path} is not a JSON object; fix it first")
     current_text = manifest.get("version") or plugin.entry.get("version") or "0.0.0"
@@ -151,18 +158,14 @@ def plan_bump(
     new = str(current.bump(req.type))
     manifest["version"] = new
     # Only the version value changes in each file: a one-line diff, the rest as written.
-    changes: dict[str, bytes | None] = {
-        manifest_path: _rewritten(catalog, manifest_path, ("version",), new, manifest)
-    }
+    changes: dict[str, bytes | None] = {manifest_path: _rewritten(catalog, manifest_path, manifest)}
     touched = [manifest_path]
     if plugin.published:
         data = marketplace(catalog.tree, who)
-        path: tuple[str | int, ...] = ()
-        for index, entry in enumerate(data["plugins"]):
+        for entry in data["plugins"]:
             if isinstance(entry, dict) and entry.get("name") == plugin.name:
                 entry["version"] = new
-                path = ("plugins", index, "version")
-        changes[MARKETPLACE_FILE] = _rewritten(catalog, MARKETPLACE_FILE, path, new, data)
+        changes[MARKETPLACE_FILE] = _rewritten(catalog, MARKETPLACE_FILE, data)
         touched.append(MARKETPLACE_FILE)
     return Plan(
         "bump",

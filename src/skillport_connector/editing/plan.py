@@ -44,11 +44,15 @@ class Plan:
     body: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def message(self, who: Identity) -> str:
+    @property
+    def text(self) -> str:
         """The editor's own message (``commitMessage``) when given, as the original
         connector's; the generated subject otherwise."""
-        text = self.body or self.subject
-        return f"{text}\n\nRequested-by: {who.name} <{who.email}> ({who.id})\n"
+        return self.body or self.subject
+
+    def message(self, who: Identity) -> str:
+        """The commit's message: :attr:`text` and a ``Requested-by`` trailer."""
+        return f"{self.text}\n\nRequested-by: {who.name} <{who.email}> ({who.id})\n"
 
 
 def check_name(name: str, what: str = "skill") -> None:

@@ -76,14 +76,16 @@ class PackedFile:
 def plugin_manifest(catalog: Catalog, skill: Skill) -> dict[str, Any]:
     """The ``plugin.json`` an installed copy carries: its group's own manifest's metadata
     (author, license, keywords… kept, as the original connector did) at the version served; for a
-    group without a plugin.json, its name, version, description and author."""
+    group without a plugin.json, its description and author. Its ``name`` is the skill's:
+    Claude Code loads each folder of ``~/.claude/skills`` that has a plugin.json as a plugin
+    named by it, and of two named alike (two skills of one group) loads only one."""
     plugin = catalog.plugin(skill.plugin)
     if plugin is not None and plugin.manifest:
         kept = {k: v for k, v in plugin.manifest.items() if k in MANIFEST_METADATA}
-        return {**kept, "version": skill.version}
+        return {**kept, "name": skill.name, "version": skill.version}
     description = plugin.description if plugin is not None else None
     manifest: dict[str, Any] = {
-        "name": skill.plugin,
+        "name": skill.name,
         "version": skill.version,
         "description": description or skill.description,
     }

@@ -165,6 +165,9 @@ def replace_dir(parent, dest):
     fresh = tempfile.mkdtemp(prefix=".skillport-new-", dir=parent)
     os.rmdir(fresh)
     shutil.copytree(stage, fresh, symlinks=True)
+    # mkdtemp made the stage 0700; an installed skill is an ordinary folder (as the
+    # subfolders are), a working copy for editing stays private.
+    os.chmod(fresh, 0o700 if mode == "edit" else 0o755)
     old = None
     if os.path.lexists(dest):
         old = tempfile.mkdtemp(prefix=".skillport-old-", dir=parent)

@@ -141,11 +141,17 @@ async def serve(request: Request, root: Path, repo: str, tail: str, user: str) -
 
     async def body() -> AsyncIterator[bytes]:
         assert proc.stdout is not None
+        done = False
         try:
             while chunk := await proc.stdout.read(CHUNK):
                 yield chunk
+            done = True
         finally:
-            _kill(proc)  # the client went away, or git is done: nothing is left behind
+            # The client went away: nothing is left behind. After a complete answer git
+            # ends by itself and the reaper waits for it; killing it then would reap it
+            # behind asyncio's back (Popen polls before it signals), losing its status.
+            if not done:
+                _kill(proc)
 
     media = headers.pop("Content-Type", None)
     kept = {k: v for k, v in headers.items() if k.lower() in ("cache-control", "expires")}

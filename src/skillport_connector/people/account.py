@@ -29,8 +29,8 @@ def cmd_login(ctx: Context) -> int:
         with contextlib.suppress(CliError, httpx.TransportError):
             ctx.authorizer.revoke(previous)
     who = ctx.session.json("GET", "/api/whoami")
-    where = ctx.credentials.secrets.name
-    say(f"Signed in to {ctx.server} as {who.get('email')} (credentials in the {where}).")
+    where = ctx.credentials.secrets.location
+    say(f"Signed in to {ctx.server} as {who.get('email')} (credentials in {where}).")
     return Exit.OK
 
 

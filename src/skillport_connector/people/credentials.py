@@ -73,6 +73,11 @@ def write_private(path: Path, data: dict[str, Any]) -> None:
 class SecretBackend(Protocol):
     name: str
 
+    @property
+    def location(self) -> str:
+        """Where the secrets are, for a person to read."""
+        ...
+
     def load(self, server: str) -> dict[str, Any] | None: ...
 
     def save(self, server: str, data: dict[str, Any]) -> None: ...
@@ -85,6 +90,10 @@ class FileBackend:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
 
     def load(self, server: str) -> dict[str, Any] | None:
         entry = read_json(self.path).get(server)
@@ -103,6 +112,7 @@ class FileBackend:
 
 class KeyringBackend:
     name = "keyring"
+    location = "the OS keyring"
 
     def __init__(self, module: Any) -> None:
         self.keyring = module

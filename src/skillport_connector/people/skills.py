@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..names import name_problem
+from ..names import ref_problem, split_ref
 from . import paths
 from .context import Context, emit_json, say
 from .exits import CliError, Exit
@@ -14,7 +14,9 @@ from .installing import Installed, install_folder, parse_payload, remove_folder,
 
 
 def checked_name(name: str) -> str:
-    problem = name_problem(name)
+    """A skill name, bare (``changelog``) or qualified by its plugin (``writing:changelog``,
+    for a name several plugins share)."""
+    problem = ref_problem(name)
     if problem:
         raise CliError(f"{name[:80]!r} is not a skill name: {problem}", Exit.USAGE)
     return name
@@ -72,11 +74,13 @@ def cmd_show(ctx: Context) -> int:
 
 
 def install_one(ctx: Context, name: str, surface: str, output: Path | None) -> dict[str, Any]:
-    """Fetch and write one skill; what was done, as the ``--json`` record."""
+    """Fetch and write one skill; what was done, as the ``--json`` record. A qualified
+    ``plugin:skill`` is installed under the skill's own name, and recorded as given."""
+    folder = split_ref(name)[1]
     if surface == "package":
-        say(f"Downloading {name}.skill ...")
+        say(f"Downloading {folder}.skill ...")
         response = ctx.session.request("GET", f"/api/skills/{quote(name)}/package")
-        dest = write_package(response.content, name, output or Path.cwd())
+        dest = write_package(response.content, folder, output or Path.cwd())
         version = response.headers.get("X-Skill-Version", "")
         say(f"Packaged {name} {version} as {dest}")
         return {"name": name, "version": version, "surface": "package", "path": str(dest)}
@@ -88,7 +92,7 @@ def install_one(ctx: Context, name: str, surface: str, output: Path | None) -> d
         from .api import failure
 
         raise failure(response)
-    payload = parse_payload(response.json(), name)
+    payload = parse_payload(response.json(), folder)
     dest = install_folder(payload, output or paths.skills_dir())
     ctx.installed.put(ctx.server, Installed(name, payload.version, str(dest)))
     say(f"Installed {name} {payload.version} into {dest} ({len(payload.files)} files).")

@@ -75,7 +75,7 @@ def edit(
         skill=name,
         plugin=plan.group,
         commit=result.commit,
-        message=plan.subject,
+        message=plan.text,  # what the commit says, as `git log` shows it
         reapplied=result.reapplied,
         files=tuple(sorted(plan.changes)),
         extra=dict(plan.extra),

@@ -22,14 +22,17 @@ def liveness() -> dict[str, Any]:
 def details(source: Source, policy: AccessPolicy) -> dict[str, Any]:
     """The state of the served snapshot, for signed-in callers."""
     catalog = source.catalog
+    # The same findings as the `serve` banner and `validate`: access.json's count too.
+    findings = [*policy.findings(catalog), *catalog.findings]
+    errors = sum(1 for f in findings if f.level == "error")
     return {
         **liveness(),
         "marketplace": catalog.name,
         "source": source.describe(),
         "plugins": len(catalog.plugins),
         "skills": len(catalog.skills),
-        "errors": len(catalog.errors),
-        "warnings": len(catalog.warnings),
+        "errors": errors,
+        "warnings": len(findings) - errors,
         "loaded_at": source.loaded_at,
         "snapshot_age_seconds": round(source.snapshot_age(), 3),
         "upstream": source.health(),

@@ -66,7 +66,8 @@ def get_skill(view: View, name: str) -> SkillDetail:
 def available_version(view: View, name: str) -> str | None:
     """The version the reader may install of ``name``: a skill (bare name when unique among
     the readable, or ``plugin:skill``), else a plugin (group) name, as the original
-    connector matched (an installed copy's plugin.json carries its group's name)."""
+    connector matched (its installed copies' plugin.json carries their group's name; ours
+    carries the skill's, see :func:`..install.plugin_manifest`)."""
     found = [s for s in view.catalog.candidates(name) if view.can_read(s)]
     if len(found) == 1:
         return found[0].version
