@@ -11,6 +11,7 @@ from . import paths
 from .context import Context, emit_json, say
 from .exits import CliError, Exit
 from .installing import Installed, install_folder, parse_payload, remove_folder, write_package
+from .paging import all_pages
 
 
 def checked_name(name: str) -> str:
@@ -40,7 +41,7 @@ def _listing(ctx: Context, query: str | None) -> int:
         params["surface"] = ctx.args.surface
     if query is not None:
         params["q"] = query
-    data = ctx.session.json("GET", "/api/skills", params=params)
+    data = all_pages(lambda page: ctx.session.json("GET", "/api/skills", params=page), params)
     if ctx.json:
         emit_json(data)
     else:
