@@ -263,6 +263,17 @@ def test_the_dumb_protocol_and_other_repositories_are_not_served(server, path):
     assert r.status_code == 404 and r.json()["error"] == "not_found"
 
 
+def test_a_wrong_method_on_info_refs_is_a_405_allowing_get_only(server):
+    r = httpx.put(f"{server['base']}/git/published.git/info/refs?service=git-upload-pack")
+    assert r.status_code == 405 and r.json()["error"] == "method_not_allowed"
+    assert r.headers["allow"] == "GET" and "accepts GET." in r.json()["message"]
+
+
+def test_a_wrong_method_on_upload_pack_is_a_405_allowing_post_only(server):
+    r = httpx.get(f"{server['base']}/git/published.git/git-upload-pack")
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+
+
 # -- pure parts ------------------------------------------------------------------------------
 
 

@@ -200,8 +200,13 @@ async def git_fetch(request: Request) -> Response:
         return await githttp.serve(
             request, Path(market.repos.root), built.repo, request.path_params["tail"], who.id
         )
+    except githttp.WrongMethod as exc:
+        return error_response(405, "method_not_allowed", str(exc), {"Allow": exc.allow})
     except SkillportError as exc:
         return domain_error_response(exc)
 
 
-GIT_ROUTES = [Route("/git/{repo}/{tail:path}", git_fetch, methods=["GET", "POST"])]
+#: Every method reaches :func:`git_fetch`: :func:`.githttp.check_request` knows what each
+#: path accepts (a 405 names it), what is a push (403) and what is not served (404).
+_ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+GIT_ROUTES = [Route("/git/{repo}/{tail:path}", git_fetch, methods=_ANY_METHOD)]
