@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..conditional import matches
+from ..names import MAX_REF_LENGTH
 from .common import services_of
 from .openapi import ApiRouter, query
 
@@ -21,7 +22,11 @@ router = ApiRouter()
     errors=(403, 404, 410),
     secured=False,
     params=[
-        query("skill", "The skill the package holds", {"type": "string", "maxLength": 64}),
+        query(
+            "skill",
+            "The skill the package holds (a name or plugin:skill)",
+            {"type": "string", "maxLength": MAX_REF_LENGTH},
+        ),
         query("exp", "Until when the link works (Unix seconds)", {"type": "string"}),
         query("sig", "HMAC-SHA256 of the link", {"type": "string", "maxLength": 64}),
     ],
