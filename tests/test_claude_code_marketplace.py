@@ -98,6 +98,16 @@ def test_minting_answers_the_fields_claude_code_setup_uses(server):
     assert cred["git"]["password"] == cred["credential"] and cred["label"] == "work laptop"
 
 
+def test_minting_a_credential_is_audited_in_the_kebab_case_of_every_action(server):
+    info = mint(server, "ed")
+    [line] = [
+        x
+        for x in server["app"].state.services.audit.recent()
+        if x.get("id") == info["credential_id"]
+    ]
+    assert (line["action"], line["result"]) == ("claude-code-credential", "created")
+
+
 def test_the_list_names_each_credential_but_never_its_secret(server):
     cred = mint(server, "ann", label="desk")
     r = httpx.get(f"{server['base']}/api/claude-code/credentials", headers=server["ann"])

@@ -124,7 +124,7 @@ async def create_credential(request: Request) -> Response:
     body = CredentialRequest() if empty else await read_json(request, CredentialRequest)
     market = marketplace_of(request)
     secret, info = await run_in_threadpool(market.credentials.mint, who, body.label)
-    services_of(request).audit.record(who, "claude_code_credential", result="created", id=info.id)
+    services_of(request).audit.record(who, "claude-code-credential", result="created", id=info.id)
     view: ViewName = "all" if body.unpublished else "published"
     url = market.marketplace_url(view)
     headers = {"Authorization": f"Bearer {secret}"}
@@ -174,7 +174,7 @@ async def revoke_credential(request: Request) -> Response:
     who = authenticate(request)
     credential_id = request.path_params["credential_id"]
     info = await run_in_threadpool(marketplace_of(request).credentials.revoke, who, credential_id)
-    services_of(request).audit.record(who, "claude_code_credential", result="revoked", id=info.id)
+    services_of(request).audit.record(who, "claude-code-credential", result="revoked", id=info.id)
     return json_response({"revoked": info.id, "label": info.label})
 
 
