@@ -1,14 +1,19 @@
 """Catalog and listing benchmark (a script that prints figures, not a test).
 
-    .venv/bin/python benchmarks/catalog_bench.py [--sizes 100,1000,10000] [--seconds 5]
+    .venv/bin/python benchmarks/catalog_bench.py [--sizes 100,1000,10000] [--seconds 21]
 
 For synthetic marketplaces of each size it prints:
 
 * catalog load time and peak RSS (each load in a fresh process, so RSS is its own);
 * GET /api/skills latency (p50/p99, one connection, sequential) and throughput
   (several keep-alive connections) against the real server, next to a bare ASGI endpoint
-  served by the same uvicorn that returns the very same bytes. The machine is noisy, so
-  the figure that matters is the ratio inside one run, not the absolute numbers.
+  served by the same uvicorn with the same settings (h11, no access log, no proxy-header
+  rewriting) that gets the same request and answers with the very same bytes, headers
+  included: the difference is the connector's own per-request work. ``--plain-bare``
+  gives the older comparison (the bare endpoint sends the body with its framing headers
+  only and gets no token). The machine is noisy, so the figure that matters is the ratio
+  inside one run, not the absolute numbers; the server CPU time per request, read from
+  /proc around each round, is the same comparison less exposed to other load.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 PY = sys.executable
@@ -96,9 +102,9 @@ LOAD_PROBE = textwrap.dedent(
 
 BARE_APP = textwrap.dedent(
     """
-    import os
+    import json, os
     BODY = open(os.environ["BENCH_BODY"], "rb").read()
-    HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
+    HEADERS = [(k.encode(), v.encode()) for k, v in json.loads(os.environ["BENCH_HEADERS"])]
 
     async def app(scope, receive, send):
         if scope["type"] == "lifespan":
@@ -168,7 +174,9 @@ async def latency(port: int, path: str, token: str | None, count: int) -> tuple[
     return samples[len(samples) // 2] * 1000, samples[int(len(samples) * 0.99) - 1] * 1000
 
 
-async def throughput(port: int, path: str, token: str | None, seconds: float, conns: int) -> float:
+async def throughput(
+    port: int, path: str, token: str | None, seconds: float, conns: int
+) -> tuple[float, int]:
     raw = _raw_request(path, token, port)
     deadline = time.perf_counter() + seconds
     done = 0
@@ -184,34 +192,57 @@ async def throughput(port: int, path: str, token: str | None, seconds: float, co
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(conns)))
-    return done / (time.perf_counter() - start)
+    return done / (time.perf_counter() - start), done
 
 
-def wrk_throughput(port: int, path: str, token: str | None, seconds: float, conns: int) -> float:
-    """Requests/s measured by wrk (a C load generator), which needs far less CPU than the
-    server it measures; the Python client alone saturates before a bare ASGI endpoint does."""
+def wrk_throughput(
+    port: int, path: str, token: str | None, seconds: float, conns: int
+) -> tuple[float, int]:
+    """Requests/s and requests done, measured by wrk (a C load generator), which needs far
+    less CPU than the server it measures; the Python client alone saturates before a bare
+    ASGI endpoint does."""
     cmd = ["wrk", "-t1", f"-c{conns}", f"-d{max(1, round(seconds))}s"]
     if token:
         cmd += ["-H", f"Authorization: Bearer {token}"]
     out = subprocess.run(
         [*cmd, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True
     ).stdout
+    done = [int(x.split()[0]) for x in out.splitlines() if " requests in " in x]
     for line in out.splitlines():
-        if line.startswith("Requests/sec:"):
+        if line.startswith("Requests/sec:") and done:
             errors = [x for x in out.splitlines() if "Non-2xx" in x or "Socket errors" in x]
             if errors:
                 raise RuntimeError(f"wrk saw errors: {errors}")
-            return float(line.split()[1])
+            return float(line.split()[1]), done[0]
     raise RuntimeError(f"unexpected wrk output:\n{out}")
 
 
-def measure_throughput(port: int, path: str, token: str | None, seconds: float) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure_round(port: int, pid: int, path: str, token: str | None, seconds: float) -> Round:
+    """One throughput round, with the server's own CPU time per request: other agents on
+    this machine take wall time from both servers unevenly, CPU time much less so."""
+    cpu = cpu_seconds(pid)
     if shutil.which("wrk"):
-        return wrk_throughput(port, path, token, seconds, 8)
-    return asyncio.run(throughput(port, path, token, seconds, 8))
+        rps, done = wrk_throughput(port, path, token, seconds, 8)
+    else:
+        rps, done = asyncio.run(throughput(port, path, token, seconds, 8))
+    return Round(rps, (cpu_seconds(pid) - cpu) / max(1, done) * 1e6)
 
 
-def bench_http(market: Path, work: Path, seconds: float, requests: int) -> dict[str, float]:
+@dataclass(frozen=True)
+class Round:
+    rps: float
+    cpu_us: float  # server CPU microseconds per request
+
+
+def bench_http(
+    market: Path, work: Path, seconds: float, requests: int, plain_bare: bool
+) -> dict[str, float]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     port = free_port()
     data = work / "data"
@@ -252,10 +283,19 @@ def bench_http(market: Path, work: Path, seconds: float, requests: int) -> dict[
         ).stdout.strip()
         import httpx
 
-        body = httpx.get(
+        answer = httpx.get(
             f"http://127.0.0.1:{port}/api/skills", headers={"Authorization": f"Bearer {token}"}
-        ).content
+        )
+        body = answer.content
         (work / "body.json").write_bytes(body)
+        # The bare endpoint answers with the very same bytes, headers included (uvicorn adds
+        # date and server to both), unless --plain-bare asks for the body with its framing only.
+        framing = ("content-type", "content-length")
+        headers = [
+            (k, v)
+            for k, v in answer.headers.items()
+            if k in framing or (not plain_bare and k not in ("date", "server"))
+        ]
         (work / "bare_app.py").write_text(BARE_APP)
         bare_port = free_port()
         bare = subprocess.Popen(
@@ -269,35 +309,46 @@ def bench_http(market: Path, work: Path, seconds: float, requests: int) -> dict[
                 "--log-level",
                 "warning",
                 "--no-access-log",
+                # As `serve` runs uvicorn: no proxy-header rewriting (clientip.py decides).
+                "--no-proxy-headers",
             ],
             cwd=work,
-            env={**env, "BENCH_BODY": str(work / "body.json")},
+            env={
+                **env,
+                "BENCH_BODY": str(work / "body.json"),
+                "BENCH_HEADERS": json.dumps(headers),
+            },
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         wait_up(bare_port, bare)
         p50, p99 = asyncio.run(latency(port, "/api/skills", token, requests))
-        bp50, bp99 = asyncio.run(latency(bare_port, "/api/skills", None, requests))
+        # The bare endpoint gets the same request too (it ignores the token).
+        bare_token = None if plain_bare else token
+        bp50, bp99 = asyncio.run(latency(bare_port, "/api/skills", bare_token, requests))
         # Alternate the two servers over several rounds and keep each one's median, so a
         # burst of noise on this shared machine does not land on one side only.
-        rounds: list[tuple[float, float]] = []
+        rounds: list[tuple[Round, Round]] = []
+        share = seconds / ROUNDS
+        sides = [(port, server.pid, token), (bare_port, bare.pid, bare_token)]
         for i in range(ROUNDS):
-            ours = lambda: measure_throughput(port, "/api/skills", token, seconds / ROUNDS)  # noqa: E731
-            bare_ = lambda: measure_throughput(bare_port, "/api/skills", None, seconds / ROUNDS)  # noqa: E731
-            # Alternate which goes first, so a trend in the noise does not favour one side.
-            rounds.append((ours(), bare_()) if i % 2 == 0 else tuple(reversed((bare_(), ours()))))
-        rps = statistics.median(r[0] for r in rounds)
-        brps = statistics.median(r[1] for r in rounds)
+            # Alternate which goes first, so a trend in the noise favours neither.
+            order = sides if i % 2 == 0 else sides[::-1]
+            measured = {p: measure_round(p, pid, "/api/skills", t, share) for p, pid, t in order}
+            rounds.append((measured[port], measured[bare_port]))
         return {
             "bytes": len(body),
             "p50_ms": p50,
             "p99_ms": p99,
-            "rps": rps,
+            "rps": statistics.median(r[0].rps for r in rounds),
             "bare_p50_ms": bp50,
             "bare_p99_ms": bp99,
-            "bare_rps": brps,
+            "bare_rps": statistics.median(r[1].rps for r in rounds),
             # The median of each round's ratio: both sides of a round saw the same noise.
-            "ratio": statistics.median(r[0] / r[1] for r in rounds),
+            "ratio": statistics.median(r[0].rps / r[1].rps for r in rounds),
+            "cpu_us": statistics.median(r[0].cpu_us for r in rounds),
+            "bare_cpu_us": statistics.median(r[1].cpu_us for r in rounds),
+            "cpu_ratio": statistics.median(r[1].cpu_us / r[0].cpu_us for r in rounds),
         }
     finally:
         for proc in (server, bare):
@@ -312,10 +363,18 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument(
-        "--seconds", type=float, default=9.0, help="throughput time per server (3 rounds)"
+        "--seconds",
+        type=float,
+        default=21.0,
+        help=f"throughput time per server, split into {ROUNDS} rounds (wrk: whole seconds)",
     )
     parser.add_argument(
         "--requests", type=int, default=1000, help="sequential requests for latency"
+    )
+    parser.add_argument(
+        "--plain-bare",
+        action="store_true",
+        help="the bare endpoint sends only the body's framing headers and gets no token",
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -325,7 +384,15 @@ def main() -> None:
     else:
         print("throughput: Python client (install wrk for figures the client does not cap)")
     columns = ["skills", "load s", "RSS MB", "body KB", "p50 ms", "p99 ms", "req/s"]
-    columns += ["bare p50", "bare p99", "bare req/s", "ratio"]
+    columns += [
+        "bare p50",
+        "bare p99",
+        "bare req/s",
+        "ratio",
+        "CPU us/req",
+        "bare CPU",
+        "CPU ratio",
+    ]
     print(" ".join(f"{c:>10}" for c in columns))
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -340,16 +407,17 @@ def main() -> None:
             load = min(loads, key=lambda r: r["seconds"])
             assert load["skills"] == size and load["errors"] == 0, load
             count = args.requests if size <= 1000 else max(100, args.requests // 10)
-            h = bench_http(market, work, args.seconds, count)
+            h = bench_http(market, work, args.seconds, count, args.plain_bare)
             row = [size, load["seconds"], load["rss_mb"], h["bytes"] / 1024, h["p50_ms"]]
             row += [h["p99_ms"], h["rps"], h["bare_p50_ms"], h["bare_p99_ms"], h["bare_rps"]]
-            row += [h["ratio"]]
+            row += [h["ratio"], h["cpu_us"], h["bare_cpu_us"], h["cpu_ratio"]]
             print(" ".join(f"{v:>10.3f}" if isinstance(v, float) else f"{v:>10}" for v in row))
             median = statistics.median(r["seconds"] for r in loads)
             print(f"{'':>10} load: best of 3 shown, median {median:.3f} s", flush=True)
     print(
         f"ratio = median over {ROUNDS} alternating rounds of server req/s / bare ASGI req/s "
-        "for the same bytes (goal >= 0.80)"
+        "for the same bytes (goal >= 0.80); CPU ratio = bare server CPU per request / ours "
+        "(the same comparison, less exposed to other load on the machine)"
     )
 
 

@@ -6,7 +6,8 @@ A small dispatcher sends each request to the one that owns its path; the REST ap
 Starlette ``lifespan`` starts and stops the MCP apps and the source's poller together.
 
 Around them, outermost first: metrics by route template, the Host check (DNS rebinding),
-CORS for browser clients of the MCP and OAuth endpoints only.
+CORS for browser clients of the MCP and OAuth endpoints only. In front of it all, the
+plain ``GET /api/skills`` is answered in one pass (:mod:`.api.listing`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__, heap
 from .api.errors import EXCEPTION_HANDLERS
+from .api.listing import ListingLane
 from .api.openapi import ApiRouter
 from .api.operations import metrics, readyz
 from .api.routes import build_api
@@ -134,7 +136,10 @@ def create_app(
     )
     guarded = HostGuard(BrowserCORS(dispatcher), hosts)
     measured = MetricsMiddleware(guarded, services.metrics, list(rest.routes), [MCP_PATH, SSE_PATH])
-    return ConnectorApp(measured, rest, api.routes)
+    # The plain listing, the request clients repeat most, in one pass: the same Host check
+    # and metrics as the layers above, then the same checks as its handler.
+    lane = ListingLane(measured, services, guarded.allows, services.metrics.requests)
+    return ConnectorApp(lane, rest, api.routes)
 
 
 def _refuse_unsafe_no_auth(settings: Settings, mcp_auth: bool) -> None:

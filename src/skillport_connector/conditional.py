@@ -64,7 +64,11 @@ def strong_etag(*parts: str | bytes) -> str:
 
 def matches(request: Request, etag: str) -> bool:
     """Whether ``If-None-Match`` names ``etag`` (weak comparison, as RFC 9110 asks)."""
-    header = request.headers.get("if-none-match")
+    return names_etag(request.headers.get("if-none-match"), etag)
+
+
+def names_etag(header: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` value names ``etag`` (or is ``*``)."""
     if not header:
         return False
     for candidate in header.split(","):

@@ -46,8 +46,20 @@ def allowed_hosts(base_url: str, host: str, port: int) -> list[str]:
     return sorted(h for h in hosts if h)
 
 
-def _matches(path: str, prefixes: tuple[str, ...]) -> bool:
-    return any(path == p or path.startswith(p + "/") for p in prefixes)
+class PathPrefixes:
+    """Paths equal to one of ``prefixes`` or under one (``/mcp`` and ``/mcp/…``, not
+    ``/mcpx``), tested with one set lookup and one ``startswith`` on every request."""
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        self.exact = frozenset(prefixes)
+        self.under = tuple(p + "/" for p in prefixes)
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.exact or path.startswith(self.under)
+
+
+_PROBES = PathPrefixes(PROBE_PATHS)
+_CORS = PathPrefixes(CORS_PREFIXES)
 
 
 class HostGuard:
@@ -58,7 +70,7 @@ class HostGuard:
         self.hosts = {h.lower() for h in hosts}
 
     def allows(self, scope: Scope) -> bool:
-        if _matches(scope.get("path", ""), PROBE_PATHS):
+        if scope.get("path", "") in _PROBES:
             return True
         for name, value in scope.get("headers", []):
             if name == b"host":
@@ -94,7 +106,7 @@ class BrowserCORS:
         )  # fmt: skip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _matches(scope.get("path", ""), CORS_PREFIXES):
+        if scope["type"] == "http" and scope.get("path", "") in _CORS:
             await self.cors(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -33,7 +33,11 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 
 def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
+    return bearer_credentials(request.headers.get("authorization", ""))
+
+
+def bearer_credentials(header: str) -> str | None:
+    """The credentials of an ``Authorization: Bearer …`` value, None for anything else."""
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         return None
@@ -42,13 +46,17 @@ def bearer_token(request: Request) -> str | None:
 
 def authenticate(request: Request) -> Identity:
     """The caller's identity from ``Authorization: Bearer …``; Unauthenticated otherwise."""
-    token = bearer_token(request)
+    return identify_bearer(services_of(request), bearer_token(request))
+
+
+def identify_bearer(services: Services, token: str | None) -> Identity:
+    """The identity behind a bearer token; MissingToken when none was sent."""
     if token is None:
         raise MissingToken(
             "Send 'Authorization: Bearer <token>'. Get a token from the skillport_auth tool "
             "or `skillport-connector token --user EMAIL`."
         )
-    return services_of(request).identify(token)
+    return services.identify(token)
 
 
 def caller_view(request: Request) -> View:

@@ -19,6 +19,7 @@ import secrets
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from .. import __version__, conditional
 from ..catalog import Catalog
@@ -38,7 +39,11 @@ def snapshot_id(services: Services, catalog: Catalog) -> str:
 
 def etag_for(services: Services, view: View, request: Request, *extra: str) -> str:
     """The strong ETag of ``request``'s answer for ``view``."""
-    scope = request.scope
+    return etag_of(services, view, request.scope, *extra)
+
+
+def etag_of(services: Services, view: View, scope: Scope, *extra: str) -> str:
+    """The strong ETag of the answer to the request ``scope`` describes, for ``view``."""
     query: bytes = scope.get("query_string", b"")
     return conditional.strong_etag(
         __version__,

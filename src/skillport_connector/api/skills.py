@@ -16,13 +16,13 @@ from . import schemas
 from .common import (
     authenticate,
     caller_view,
-    dumps,
     json_response,
     query_flag,
     read_json,
     services_of,
 )
 from .conditional import etag_for, not_modified, validated, validators
+from .listing import listing_body
 from .openapi import ApiRouter, query
 from .paging import MAX_LIMIT, Page, page_of
 
@@ -75,14 +75,7 @@ async def list_skills(request: Request) -> Response:
         answer = {"count": len(listed), "surface_filter": surface}
         return validated(json_response(paged(answer, listed, page)), etag)
 
-    def render() -> bytes:
-        listed = [s.rest() for s in skills.list_skills(view, surface)]
-        return dumps({"count": len(listed), "surface_filter": surface, "skills": listed})
-
-    # The listing depends only on the snapshot, the reader (as far as the policy tells
-    # readers apart) and the surface: serve it pre-serialised, cached with the snapshot.
-    key = ("listing", view.policy.view_key(who), surface)
-    body = services.snapshots.memo(view.catalog, key, render)
+    body = listing_body(services, view, surface)
     return Response(body, media_type="application/json", headers=validators(etag))
 
 

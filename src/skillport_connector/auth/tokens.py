@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..store import Store, keys
+from ..store.base import read
 from .identity import Identity
 
 API_TOKEN_PREFIX = "sk_api_"
@@ -27,6 +28,10 @@ TicketKind = Literal["install", "edit"]
 _PREFIX: dict[TicketKind, str] = {"install": INSTALL_TOKEN_PREFIX, "edit": EDIT_TOKEN_PREFIX}
 
 _TICKET_KEY: dict[TicketKind, str] = {"install": keys.INSTALL_TICKET, "edit": keys.EDIT_TICKET}
+
+
+def _token_identity(record: dict[str, Any]) -> Identity:
+    return Identity.from_dict(record["user"])
 
 
 def _new(prefix: str) -> str:
@@ -77,8 +82,7 @@ class TokenService:
     def identity_for(self, token: str) -> Identity | None:
         if not _looks_like(token, API_TOKEN_PREFIX):
             return None
-        record = self.store.get(keys.hashed(keys.API_TOKEN, token))
-        return Identity.from_dict(record["user"]) if record else None
+        return read(self.store, keys.hashed(keys.API_TOKEN, token), _token_identity)
 
     def revoke_api_token(self, token: str) -> bool:
         return self.store.delete(keys.hashed(keys.API_TOKEN, token))

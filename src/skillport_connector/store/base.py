@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 #: Called with each message published on a channel (in a background thread).
 Listener = Callable[[dict[str, Any]], None]
+T = TypeVar("T")
 
 
 class StoreUnavailable(Exception):
@@ -60,3 +61,14 @@ class Store(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def read(store: Store, key: str, parse: Callable[[dict[str, Any]], T]) -> T | None:
+    """``parse`` of the record under ``key`` (None when absent). A store that keeps records
+    in memory (:class:`~.cached.CachedStore`) keeps what ``parse`` made of them too, so
+    ``parse`` must return something immutable and must be the same function every time."""
+    reader = getattr(store, "read", None)
+    if reader is not None:
+        return reader(key, parse)  # type: ignore[no-any-return]
+    record = store.get(key)
+    return None if record is None else parse(record)

@@ -81,11 +81,6 @@ class SQLiteStore:
             ).fetchone()
         return (json.loads(row[0]), row[1]) if row else (None, None)
 
-    def data_version(self) -> int:
-        """Changes whenever another connection (another process) committed a write."""
-        with self._lock:
-            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
-
     def delete(self, key: str) -> bool:
         with self._lock:
             cur = self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
