@@ -13,6 +13,7 @@ plain ``GET /api/skills`` is answered in one pass (:mod:`.api.listing`).
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -192,7 +193,7 @@ def _lifespan(services: Services, mcp_apps: tuple[Any, Any]) -> Any:
             services.freshness.start()  # hear and announce new snapshots (Redis only)
             if isinstance(services.source, Announcing):
                 services.source.add_listener(heap.settle)
-            heap.settle()
+            heap.started()
             try:
                 yield
             finally:
@@ -206,10 +207,15 @@ def _rest_routes(api: ApiRouter, services: Services, oauth: OAuthServer) -> list
     """REST, operations, git, OAuth and the pages: everything but MCP."""
     settings = services.settings
     base = settings.base_url
-    spec = api.openapi(title="Skillport Connector", version=__version__, description=DESCRIPTION)
+
+    @functools.cache
+    def spec() -> dict[str, Any]:  # built on first request, not before listening
+        return api.openapi(
+            title="Skillport Connector", version=__version__, description=DESCRIPTION
+        )
 
     async def openapi(request: Request) -> JSONResponse:
-        return JSONResponse(spec)
+        return JSONResponse(spec())
 
     config = settings.upstream()
     upstream = Upstream(config, f"{base}/callback") if config else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import json
 import logging
 import os
@@ -14,19 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .access import AccessPolicy
-from .auth import API_TOKEN_TTL, Identity, TokenService
-from .catalog import Catalog, Finding, load_catalog
-from .people.commands import add_people_commands
-from .settings import ConfigError, Settings
-from .settings_table import SETTINGS, help_text
-from .sources.git import SourceUnavailable
-from .sources.tree import DirectoryTree
-from .store import StoreUnavailable, open_store
 
 if TYPE_CHECKING:
+    from .auth import TokenService
+    from .catalog import Catalog, Finding
     from .services import Services
+    from .settings import Settings
 
+# The connector's modules are imported by the command that needs them, after main() has
+# paused the garbage collector (see there): `serve` starts without the people's commands'
+# code, `list` without the server's.
 MAX_BANNER_ERRORS = 10
 
 
@@ -58,6 +56,8 @@ def catalog_report(catalog: Catalog) -> dict[str, Any]:
 def all_findings(catalog: Catalog) -> list[Finding]:
     """What ``validate`` and the ``serve`` banner both count: access.json's, then the
     catalog's."""
+    from .access import AccessPolicy
+
     return [*AccessPolicy.for_catalog(catalog).findings(catalog), *catalog.findings]
 
 
@@ -71,6 +71,9 @@ def describe_skills(catalog: Catalog) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from .catalog import load_catalog
+    from .sources.tree import DirectoryTree
+
     path = Path(args.path)
     if not path.is_dir():
         hint = ""
@@ -108,6 +111,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace) -> Settings:
     """Settings from the environment, with the flags given on the command line winning."""
+    from .settings import Settings
+    from .settings_table import SETTINGS
+
     overrides: dict[str, object] = {"config": getattr(args, "config", None)}
     for setting in SETTINGS:
         value = getattr(args, _dest(setting.flag), None) if setting.flag else None
@@ -121,6 +127,9 @@ def _dest(flag: str) -> str:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    from .auth import Identity, TokenService
+    from .store import open_store
+
     try:
         identity = Identity.local(args.user, id=args.id, name=args.name)
     except ValueError as exc:
@@ -220,6 +229,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _check_serve(settings: Settings, no_auth: bool, workers: int) -> None:
     """Refuse what cannot start, before anything is printed or built."""
+    from .settings import ConfigError
+
     if no_auth and workers > 1:
         raise ConfigError("--no-auth runs a single worker; leave out --workers")
     if port_in_use(settings.host, settings.port):
@@ -261,6 +272,9 @@ def _print_how_to_reach(settings: Settings, services: Services, no_auth: bool) -
 def _print_dev_sign_in(settings: Settings, tokens: TokenService) -> None:
     """The start-up token and the lines to try it. A store that is down (Redis) gets a
     line saying so, not a traceback: the server starts and answers 503 until it is back."""
+    from .auth import API_TOKEN_TTL, Identity
+    from .store import StoreUnavailable
+
     who = Identity.local(settings.dev_user)
     try:
         token = tokens.mint_api_token(who)
@@ -285,8 +299,12 @@ def _run(app: Any, args: argparse.Namespace, settings: Settings, workers: int) -
     environment."""
     import uvicorn
 
+    from . import heap
+
     # proxy_headers off: X-Forwarded-For is read only from SKILLPORT_TRUSTED_PROXIES, by the
     # one client-address rule (clientip.py), never rewritten into the peer by uvicorn.
+    heap.freeze_start()  # what the start built lives as long as the process (see main)
+    gc.enable()
     common = {
         "host": settings.host,
         "port": settings.port,
@@ -312,7 +330,11 @@ def _run(app: Any, args: argparse.Namespace, settings: Settings, workers: int) -
         uvicorn.run(app, timeout_graceful_shutdown=20, **common)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(serving: bool = False) -> argparse.ArgumentParser:
+    """Every command; ``serving`` (the command line starts with ``serve``): the operators'
+    only, so a server does not load the people's commands and their HTTP client."""
+    from .settings_table import SETTINGS, help_text
+
     parser = argparse.ArgumentParser(
         prog="skillport-connector",
         description="Serve a Claude Skills marketplace to Claude.ai, Claude Desktop and Code.",
@@ -351,20 +373,41 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--name", help="display name")
     token.add_argument("--data-dir", help="the server's data folder")
     token.set_defaults(func=cmd_token)
-    add_people_commands(sub)
+    if not serving:
+        from .people.commands import add_people_commands
+
+        add_people_commands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    # Starting builds hundreds of thousands of objects that live as long as the process
+    # (modules, the snapshot); collecting while they are built walks them again and again
+    # for nothing (a quarter of the start). So the collector is paused until the command
+    # runs, or for `serve` until it is about to listen (it then freezes what the start
+    # built: see heap.py).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        return int(args.func(args))
-    except (ConfigError, SourceUnavailable, StoreUnavailable) as exc:
-        print(f"skillport-connector: {exc}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # `… | head`: the reader has all it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        from .settings import ConfigError
+        from .sources.git import SourceUnavailable
+        from .store import StoreUnavailable
+
+        words = sys.argv[1:] if argv is None else argv
+        args = build_parser(serving=words[:1] == ["serve"]).parse_args(words)
+        if collecting and args.func is not cmd_serve:
+            gc.enable()
+        try:
+            return int(args.func(args))
+        except (ConfigError, SourceUnavailable, StoreUnavailable) as exc:
+            print(f"skillport-connector: {exc}", file=sys.stderr)
+            return 2
+        except BrokenPipeError:  # `… | head`: the reader has all it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+    finally:
+        if collecting:
+            gc.enable()
 
 
 if __name__ == "__main__":

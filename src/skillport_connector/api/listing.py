@@ -30,10 +30,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..catalog import FILTER_SURFACES
 from ..conditional import names_etag
 from ..metrics import RequestStats
-from ..services import Services, View, skills
+from ..services import Services, View
 from .common import bearer_credentials, dumps, identify_bearer
 from .conditional import etag_of, private
 from .errors import EXCEPTION_HANDLERS
+from .paging import paged
 
 PATH = "/api/skills"
 JSON = b"application/json"
@@ -50,8 +51,10 @@ def listing_body(services: Services, view: View, surface: str | None) -> bytes:
     """The JSON of ``view``'s whole listing on ``surface``, built once per snapshot."""
 
     def render() -> bytes:
-        listed = [s.rest() for s in skills.list_skills(view, surface)]
-        return dumps({"count": len(listed), "surface_filter": surface, "skills": listed})
+        visible = view.skills(surface)
+        answer = {"count": len(visible), "surface_filter": surface}
+        # More than 1,000 skills: the first page, as the framework's handler answers.
+        return dumps(paged(answer, visible, None, lambda s: view.summary(s).rest()))
 
     # The listing depends only on the snapshot, the reader (as far as the policy tells
     # readers apart) and the surface.

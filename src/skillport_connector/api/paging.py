@@ -1,5 +1,6 @@
-"""Opt-in paging for big listings: ``?limit=N`` (1 to 1,000) and ``?cursor=`` from the
-previous page's ``next_cursor``. Without ``limit`` an answer keeps its original shape.
+"""Paging for big listings: ``?limit=N`` (1 to 1,000) and ``?cursor=`` from the previous
+page's ``next_cursor``. Without ``limit`` an answer keeps its original shape, unless it would
+hold more than 1,000 skills: then it is the first page of 1,000, with ``next_cursor``.
 
 The cursor is opaque to clients (base64url of the next offset); a cursor from another
 snapshot still pages, and a change between pages may shift entries by the size of the
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -26,10 +28,34 @@ class Page:
     limit: int
     offset: int
 
-    def cut(self, items: list[T]) -> tuple[list[T], str | None]:
+    def cut(self, items: Sequence[T]) -> tuple[Sequence[T], str | None]:
         """This page of ``items`` and the cursor of the next one (None after the last)."""
         end = self.offset + self.limit
         return items[self.offset : end], (encode(end) if end < len(items) else None)
+
+
+def page_or_default(page: Page | None, total: int) -> Page | None:
+    """The page to answer: the one asked for; the first :data:`MAX_LIMIT` when none was
+    asked for but the whole answer would hold more (a 50,000-skill listing is ~15 MB);
+    None (the whole answer, the original shape) otherwise."""
+    if page is None and total > MAX_LIMIT:
+        return Page(MAX_LIMIT, 0)
+    return page
+
+
+def paged(
+    answer: dict[str, object],
+    found: Sequence[T],
+    page: Page | None,
+    summary: Callable[[T], dict[str, object]],
+) -> object:
+    """``answer`` with the summaries of its ``skills``: one page of them and
+    ``next_cursor`` when paged (asked for, or the whole answer would be huge), else all."""
+    page = page_or_default(page, len(found))
+    if page is None:
+        return {**answer, "skills": [summary(item) for item in found]}
+    shown, next_cursor = page.cut(found)
+    return {**answer, "skills": [summary(item) for item in shown], "next_cursor": next_cursor}
 
 
 def encode(offset: int) -> str:

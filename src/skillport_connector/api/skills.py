@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..catalog import FILTER_SURFACES
+from ..catalog.search import Hit
 from ..errors import InvalidRequest
 from ..services import parse_surface, skills
-from ..services.records import SkillSummary
 from . import schemas
 from .common import (
     authenticate,
@@ -24,7 +24,7 @@ from .common import (
 from .conditional import etag_for, not_modified, validated, validators
 from .listing import listing_body
 from .openapi import ApiRouter, query
-from .paging import MAX_LIMIT, Page, page_of
+from .paging import MAX_LIMIT, page_of, paged
 
 router = ApiRouter()
 
@@ -46,7 +46,8 @@ router = ApiRouter()
         query("refresh", "Reload the marketplace first", {"type": "boolean", "default": False}),
         query(
             "limit",
-            "Page size (adds next_cursor; without it, the whole list)",
+            "Page size (adds next_cursor); without it, the whole list, or pages of "
+            f"{MAX_LIMIT} when there are more",
             {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
         ),
         query("cursor", "next_cursor of the previous page", {"type": "string", "maxLength": 40}),
@@ -66,25 +67,29 @@ async def list_skills(request: Request) -> Response:
     etag = etag_for(services, view, request)
     if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
+    key = ("listing", view.policy.view_key(who), surface)
     if q is not None and q.strip():
-        found = skills.search_skills(view, q, surface)
-        answer: dict[str, object] = {"count": len(found), "surface_filter": surface, "query": q}
-        return validated(json_response(paged(answer, found, page)), etag)
+
+        def search() -> list[Hit]:
+            # Who may see what is worked out once per snapshot, reader kind and surface.
+            ids = lambda: frozenset(s.id for s in view.skills(surface))  # noqa: E731
+            readable = services.snapshots.memo(view.catalog, (*key, "ids"), ids)
+            return skills.search_hits(view, q, surface, readable)
+
+        hits = await run_in_threadpool(search)
+        answer: dict[str, object] = {"count": len(hits), "surface_filter": surface, "query": q}
+        found = paged(answer, hits, page, lambda h: view.summary(h.skill, h.score).rest())
+        return validated(json_response(found), etag)
     if page is not None:
-        listed = skills.list_skills(view, surface)
-        answer = {"count": len(listed), "surface_filter": surface}
-        return validated(json_response(paged(answer, listed, page)), etag)
+        visible = services.snapshots.memo(
+            view.catalog, (*key, "skills"), lambda: view.skills(surface)
+        )
+        answer = {"count": len(visible), "surface_filter": surface}
+        listed = paged(answer, visible, page, lambda s: view.summary(s).rest())
+        return validated(json_response(listed), etag)
 
     body = listing_body(services, view, surface)
     return Response(body, media_type="application/json", headers=validators(etag))
-
-
-def paged(answer: dict[str, object], found: list[SkillSummary], page: Page | None) -> object:
-    """``answer`` with its ``skills`` (one page of them and ``next_cursor`` when paged)."""
-    if page is None:
-        return {**answer, "skills": [s.rest() for s in found]}
-    shown, next_cursor = page.cut(found)
-    return {**answer, "skills": [s.rest() for s in shown], "next_cursor": next_cursor}
 
 
 @router.get(

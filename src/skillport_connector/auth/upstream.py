@@ -12,10 +12,9 @@ A domain allow-list applies to every provider: Google's ``hd`` claim, Entra's te
 from __future__ import annotations
 
 import secrets
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
-import httpx
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -32,6 +31,9 @@ from .providers import (
     verified_domains,
 )
 from .records import UpstreamSignIn
+
+if TYPE_CHECKING:  # httpx is imported where an identity provider is configured
+    import httpx
 
 __all__ = [
     "ProviderFailed",
@@ -82,6 +84,8 @@ class Upstream:
         http: httpx.Client | None = None,
         clock: Clock = system_clock,
     ) -> None:
+        import httpx
+
         self.config = config
         self.redirect_uri = redirect_uri
         self.http = http or httpx.Client(timeout=10, follow_redirects=False)
@@ -93,6 +97,8 @@ class Upstream:
     # -- discovery ------------------------------------------------------------------------
 
     def discovery(self) -> dict[str, Any]:
+        import httpx
+
         if self._discovery is None:
             url = self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
             try:
@@ -111,6 +117,8 @@ class Upstream:
         return self._discovery
 
     def keys(self, refresh: bool = False) -> KeySet:
+        import httpx
+
         if self._keys is None or (refresh and self._clock() - self._keys_at > 60):
             try:
                 response = self.http.get(self.discovery()["jwks_uri"])
@@ -148,6 +156,8 @@ class Upstream:
 
     def finish(self, code: str, remembered: UpstreamSignIn) -> Identity:
         """Exchange the code, verify the ID token, apply the domain allow-list."""
+        import httpx
+
         try:
             response = self.http.post(
                 self.discovery()["token_endpoint"],

@@ -47,10 +47,14 @@ class DataError(ValueError):
 # -- JSON ------------------------------------------------------------------------------------
 
 
-def parse_json(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, str]:
-    """Decode and parse a JSON file; returns the value and the text. Raises only DataError."""
-    if len(raw) > limits.max_manifest_bytes:
-        raise DataError(f"is {len(raw)} bytes; the limit is {limits.max_manifest_bytes}")
+def parse_json(
+    raw: bytes, limits: Limits = DEFAULT_LIMITS, max_bytes: int | None = None
+) -> tuple[Any, str]:
+    """Decode and parse a JSON file of at most ``max_bytes`` (a manifest's limit unless
+    told); returns the value and the text. Raises only DataError."""
+    limit = limits.max_manifest_bytes if max_bytes is None else max_bytes
+    if len(raw) > limit:
+        raise DataError(f"is {len(raw)} bytes; the limit is {limit}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -14,8 +14,12 @@ class Limits:
     """Bounds that keep a hostile or accidental tree from exhausting the server."""
 
     max_file_bytes: int = 10 * 1024 * 1024
-    #: marketplace.json, plugin.json and .skillport/access.json.
+    #: plugin.json and .skillport/access.json.
     max_manifest_bytes: int = 1024 * 1024
+    #: marketplace.json: ~215 bytes per plugin entry, so 100,000 entries fit.
+    max_marketplace_bytes: int = 32 * 1024 * 1024
+    #: Plugin entries in marketplace.json that are loaded (the rest is a finding).
+    max_plugins: int = 100_000
     max_skill_md_bytes: int = 1024 * 1024
     max_files_per_skill: int = 2000
     #: Folder levels inside one skill.

@@ -19,11 +19,9 @@ every problem becomes a :class:`Finding`, and every read is bounded (:mod:`.limi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..names import name_problem
-from . import semver
 from .catalog import Catalog
 from .files import SkillFiles
 from .layout import (
@@ -35,17 +33,16 @@ from .layout import (
 )
 from .limits import Limits
 from .manifests import (
-    COMPONENT_KEYS,
     check_manifest,
     manifest_problems,
     resolve_source,
     str_or_none,
     str_tuple,
 )
-from .model import SURFACES, Plugin, Skill
+from .model import Plugin, Skill
 from .plugin_sources import remote_source_problem
-from .skills import SkillReader
-from .tree import EntryKind, Tree, UnsafePathError, join, name_is_servable
+from .plugins import Group, PluginReader
+from .tree import EntryKind, Tree, UnsafePathError, join
 
 __all__ = [
     "DEFAULT_PLUGIN_ROOT",
@@ -59,15 +56,7 @@ __all__ = [
 ]
 
 
-@dataclass(slots=True)
-class _Group:
-    """A plugin found in phase one: where it is and where its skills are, not yet read."""
-
-    plugin: Plugin
-    skill_dirs: list[tuple[str, bool]] = field(default_factory=list)
-
-
-class _Loader(SkillReader):
+class _Loader(PluginReader):
     def __init__(self, tree: Tree, limits: Limits) -> None:
         super().__init__(tree, limits)
         self.skills: dict[str, Skill] = {}
@@ -79,20 +68,16 @@ class _Loader(SkillReader):
         root = plugin_root(marketplace)
         if root.problem is not None:
             self.error(MARKETPLACE_FILE, root.problem, self.key_line("pluginRoot"))
-        groups: list[_Group] = []
-        entries = marketplace.get("plugins", [])
-        if not isinstance(entries, list):
-            self.error(MARKETPLACE_FILE, "'plugins' must be a list", self.key_line("plugins"))
-            entries = []
         seen_names: set[str] = set()
-        for index, entry in enumerate(entries):
-            group = self.load_entry(index, entry, root.declared, seen_names)
-            if group is not None:
-                groups.append(group)
+        groups, not_loaded = self.load_entries(
+            marketplace.get("plugins", []), root.declared, seen_names
+        )
         # Unpublished groups live under pluginRoot; a root-level pluginRoot has none.
         if root.unpublished:
             claimed = {g.plugin.path for g in groups if g.plugin.path is not None}
-            groups.extend(self.load_unpublished(root.unpublished, claimed, seen_names))
+            claimed.update(not_loaded)  # published, even if not loaded
+            budget = self.limits.max_plugins - len(groups)
+            groups.extend(self.load_unpublished(root.unpublished, claimed, seen_names, budget))
         boundaries = frozenset(
             {root.unpublished}
             | {g.plugin.path for g in groups if g.plugin.path is not None}
@@ -116,7 +101,7 @@ class _Loader(SkillReader):
                 "not found: every group under plugins/ is treated as unpublished",
             )
             return {}
-        parsed = self.read_json(MARKETPLACE_FILE)
+        parsed = self.read_json(MARKETPLACE_FILE, self.limits.max_marketplace_bytes)
         if parsed is None:
             return {}
         data, self.marketplace_text = parsed
@@ -150,9 +135,31 @@ class _Loader(SkillReader):
         if metadata is not None and not isinstance(metadata, dict):
             self.error(MARKETPLACE_FILE, "'metadata' must be an object", self.key_line("metadata"))
 
+    def load_entries(
+        self, entries: object, base: str | None, seen_names: set[str]
+    ) -> tuple[list[Group], list[str]]:
+        """The groups of the first ``max_plugins`` marketplace entries, and the folders of
+        the entries past them (not loaded, but not unpublished groups either)."""
+        if not isinstance(entries, list):
+            self.error(MARKETPLACE_FILE, "'plugins' must be a list", self.key_line("plugins"))
+            return [], []
+        limit = self.limits.max_plugins
+        if len(entries) > limit:
+            self.error(
+                MARKETPLACE_FILE,
+                f"lists {len(entries)} plugins; the first {limit} are loaded",
+                self.key_line("plugins"),
+            )
+        groups: list[Group] = []
+        for index, entry in enumerate(entries[:limit]):
+            group = self.load_entry(index, entry, base, seen_names)
+            if group is not None:
+                groups.append(group)
+        return groups, _source_folders(entries[limit:], base)
+
     def load_entry(
         self, index: int, entry: object, base: str | None, seen_names: set[str]
-    ) -> _Group | None:
+    ) -> Group | None:
         if not isinstance(entry, dict):
             self.error(MARKETPLACE_FILE, f"plugins[{index}] must be an object")
             return None
@@ -164,12 +171,12 @@ class _Loader(SkillReader):
         def at(message: str) -> int | None:  # the field's own line, else the entry's
             return self.field_line(index, message) or line
 
-        def broken(*messages: str, remote: bool = False, path: str | None = None) -> _Group:
+        def broken(*messages: str, remote: bool = False, path: str | None = None) -> Group:
             for message in messages:
                 self.error(MARKETPLACE_FILE, f"plugin {name!r}: {message}", at(message))
             version = str_or_none(entry.get("version"))
             plugin = Plugin(name, entry.get("source"), path, remote, True, False, version, entry)
-            return _Group(plugin)
+            return Group(plugin)
 
         verdict = check_manifest(entry, is_entry=True)
         problems = verdict.errors
@@ -185,7 +192,7 @@ class _Loader(SkillReader):
             if problems:
                 return broken(*problems, remote=True)
             version = str_or_none(entry.get("version"))
-            return _Group(Plugin(name, source, None, True, True, True, version, entry))
+            return Group(Plugin(name, source, None, True, True, True, version, entry))
         if not isinstance(source, str):
             return broken("'source' must be a './relative/path' or a source object")
         try:
@@ -220,114 +227,7 @@ class _Loader(SkillReader):
             self.warn(MARKETPLACE_FILE, f"plugin name {name!r:.80} should be kebab-case", line)
         return name, line
 
-    def load_unpublished(
-        self, folder: str, claimed: set[str], seen_names: set[str]
-    ) -> list[_Group]:
-        if self.kind(folder) is not EntryKind.DIR:
-            return []
-        found: list[_Group] = []
-        for item in self.list_dir(folder):
-            if item.kind is not EntryKind.DIR or item.name.startswith("."):
-                continue
-            path = join(folder, item.name) if name_is_servable(item.name) else ""
-            if not path:
-                self.warn(f"{folder}/{item.name}", "has a name that cannot be served; ignored")
-                continue
-            if path in claimed:
-                continue
-            name = item.name
-            if name in seen_names:
-                self.warn(
-                    path,
-                    f"unpublished group {name!r} has the name of a published plugin; it is ignored",
-                )
-                continue
-            seen_names.add(name)
-            found.append(
-                self.load_plugin(name, path, {}, published=False, source=f"./{path}", line=None)
-            )
-        return found
-
-    # -- one plugin -----------------------------------------------------------------------
-
-    def read_manifest(
-        self, name: str, path: str, *, published: bool
-    ) -> tuple[dict[str, Any], bool]:
-        """A plugin's plugin.json (``{}`` when absent or unreadable), and whether it fails."""
-        manifest_path = join(path, PLUGIN_MANIFEST)
-        if self.kind(manifest_path) is None:
-            return {}, False
-        parsed = self.read_json(manifest_path)
-        if parsed is None:
-            return {}, True
-        if not isinstance(parsed[0], dict):
-            self.error(manifest_path, "must be a JSON object", 1)
-            return {}, True
-        manifest: dict[str, Any] = parsed[0]
-        verdict = check_manifest(manifest, is_entry=False)
-        for problem in verdict.errors:
-            self.error(manifest_path, problem)
-        for warning in verdict.warnings:
-            self.warn(manifest_path, warning)
-        if verdict.errors:
-            return manifest, True
-        if manifest.get("name") not in (None, name) and published:
-            self.warn(
-                manifest_path,
-                f"plugin.json names the plugin {manifest.get('name')!r:.80} "
-                f"but marketplace.json calls it {name!r}; {name!r} is used",
-            )
-        return manifest, False
-
-    def load_plugin(
-        self,
-        name: str,
-        path: str,
-        entry: dict[str, Any],
-        *,
-        published: bool,
-        source: Any,
-        line: int | None,
-    ) -> _Group:
-        manifest, failed = self.read_manifest(name, path, published=published)
-        strict = entry.get("strict", True)
-        if not isinstance(strict, bool):
-            self.error(MARKETPLACE_FILE, f"plugin {name!r}: 'strict' must be true or false", line)
-            failed = True
-        elif not strict and manifest:
-            declared = [k for k in COMPONENT_KEYS if k in manifest]
-            if declared:
-                self.error(
-                    MARKETPLACE_FILE,
-                    f"plugin {name!r} has strict: false but its plugin.json also declares "
-                    f"{', '.join(declared)}; Claude Code refuses conflicting manifests — "
-                    "declare components in one place only",
-                    line,
-                )
-                failed = True
-        version = str_or_none(manifest.get("version")) or str_or_none(entry.get("version"))
-        plugin = Plugin(name, source, path, False, published, not failed, version, entry, manifest)
-        if failed:
-            return _Group(plugin)
-        if version is not None and not semver.is_valid(version):
-            version_file = (
-                join(path, PLUGIN_MANIFEST) if manifest.get("version") else MARKETPLACE_FILE
-            )
-            self.warn(
-                version_file,
-                f"version {version!r:.80} of {name!r} is not semver (MAJOR.MINOR.PATCH)",
-            )
-        for tag in str_tuple(entry.get("tags")):
-            if tag.startswith("surface:") and tag.split(":", 1)[1] not in SURFACES:
-                self.warn(
-                    MARKETPLACE_FILE,
-                    f"plugin {name!r}: unknown surface tag {tag!r:.80}; use one of "
-                    + ", ".join(f"surface:{s}" for s in SURFACES),
-                    line,
-                )
-        return _Group(plugin, self.skill_dirs(path, entry, manifest if strict else {}))
-
-    def load_skills(self, group: _Group, walker: SkillFiles) -> Plugin:
+    def load_skills(self, group: Group, walker: SkillFiles) -> Plugin:
         """Phase two: read the skills of one group, once every group's folder is known."""
         plugin = group.plugin
         if plugin.remote or not plugin.loadable:
@@ -339,6 +239,11 @@ class _Loader(SkillReader):
         ]
         version = plugin.version if plugin.version is not None else self.content_version(drafts)
         entry, manifest = plugin.entry, plugin.manifest
+        # The same for every skill of the plugin: worked out, and held in memory, once.
+        author = entry.get("author", manifest.get("author"))
+        category = str_or_none(entry.get("category"))
+        tags = str_tuple(entry.get("tags"))
+        keywords = str_tuple(entry.get("keywords", manifest.get("keywords")))
         found: list[str] = []
         for draft in drafts:
             skill = Skill(
@@ -351,10 +256,10 @@ class _Loader(SkillReader):
                 front_matter=draft["front_matter"],
                 body=draft["body"],
                 files=draft["files"],
-                author=entry.get("author", manifest.get("author")),
-                category=str_or_none(entry.get("category")),
-                tags=str_tuple(entry.get("tags")),
-                keywords=str_tuple(entry.get("keywords", manifest.get("keywords"))),
+                author=author,
+                category=category,
+                tags=tags,
+                keywords=keywords,
             )
             # Several plugins may provide one name (Claude Code namespaces them as
             # plugin:skill); within one plugin, the first folder wins.
@@ -380,6 +285,19 @@ class _Loader(SkillReader):
             manifest,
             tuple(found),
         )
+
+
+def _source_folders(entries: list[Any], base: str | None) -> list[str]:
+    """The folder of each marketplace entry with a usable local source."""
+    folders = []
+    for entry in entries:
+        source = entry.get("source") if isinstance(entry, dict) else None
+        if isinstance(source, str):
+            try:
+                folders.append(resolve_source(source, base))
+            except ValueError:
+                continue
+    return folders
 
 
 def load_catalog(tree: Tree, limits: Limits | None = None) -> Catalog:

@@ -113,13 +113,15 @@ class RepoReader:
             self.error(path, "cannot be read (it is not a regular file inside the marketplace)")
             return None
 
-    def read_json(self, path: str) -> tuple[Any, str] | None:
-        """Parse a JSON file; a finding and ``None`` when it cannot be read."""
-        raw = self.read(path, self.limits.max_manifest_bytes)
+    def read_json(self, path: str, max_bytes: int | None = None) -> tuple[Any, str] | None:
+        """Parse a JSON file (a manifest's size limit unless told); a finding and ``None``
+        when it cannot be read."""
+        limit = self.limits.max_manifest_bytes if max_bytes is None else max_bytes
+        raw = self.read(path, limit)
         if raw is None:
             return None
         try:
-            return parse_json(raw, self.limits)
+            return parse_json(raw, self.limits, limit)
         except DataError as exc:
             self.error(path, exc.message, exc.line)
             return None

@@ -25,8 +25,10 @@ from ..auth.oauth import SCOPES, OAuthServer
 from ..errors import NotFound, SkillportError, Unauthenticated
 from ..hostguard import allowed_hosts
 from ..services import Services, View
+from .answers import AnswerCache
 from .errors import json_error
 from .skills import SkillsExtension, SkillsProvider
+from .state import LightFastMCP
 from .tools import add_classic_tools
 
 INSTRUCTIONS = """Skillport serves this organisation's Claude Skills.
@@ -117,7 +119,7 @@ def build_mcp(
             base_url=base_url,
             resource_name="Skillport",
         )
-    mcp = FastMCP(name="Skillport", instructions=INSTRUCTIONS, version=__version__, auth=auth)
+    mcp = LightFastMCP(name="Skillport", instructions=INSTRUCTIONS, version=__version__, auth=auth)
 
     def view() -> View:
         return services.view(anonymous or current_identity())
@@ -159,7 +161,16 @@ def build_mcp(
     mcp.add_extension(SkillsExtension(view))
     if classic_tools:
         add_classic_tools(mcp, services, view)
+    _serve_cached_answers(mcp, AnswerCache(view))
     return mcp
+
+
+def _serve_cached_answers(mcp: FastMCP, cache: AnswerCache) -> None:
+    """Put ``cache`` in the SDK's middleware, right inside fastmcp's root middleware (which
+    binds the request context that :func:`current_identity` reads)."""
+    chain = mcp._mcp_server.middleware
+    root = next(i for i, m in enumerate(chain) if type(m).__name__ == "FastMCPServerMiddleware")
+    chain.insert(root + 1, cache)  # type: ignore[arg-type]
 
 
 __all__ = ["INSTRUCTIONS", "allowed_hosts", "build_mcp"]

@@ -16,6 +16,8 @@ from .errors import as_tool_errors
 Surface = Literal["CC", "CD", "CAI", "CDAI", "CALL"]
 #: Search hits one call returns.
 MAX_HITS = 50
+#: Skills one list_skills call returns (the rest in further pages).
+MAX_LISTED = 1000
 
 
 def add_classic_tools(mcp: FastMCP, services: Services, view: Callable[[], View]) -> None:
@@ -23,11 +25,19 @@ def add_classic_tools(mcp: FastMCP, services: Services, view: Callable[[], View]
 
     @mcp.tool(
         description="List the skills you can use, optionally for one surface "
-        "(CC, CD, CAI, CDAI or CALL)."
+        f"(CC, CD, CAI, CDAI or CALL); more than {MAX_LISTED} come in pages (pass "
+        "next_cursor back as cursor)."
     )
-    def list_skills(surface: Surface | None = None) -> dict[str, Any]:
-        listed = [s.mcp() for s in skills.list_skills(view(), surface)]
-        return {"count": len(listed), "skills": listed}
+    def list_skills(surface: Surface | None = None, cursor: str | None = None) -> dict[str, Any]:
+        reader = view()
+        visible = reader.skills(surface)
+        start = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else 0
+        shown = [reader.summary(s).mcp() for s in visible[start : start + MAX_LISTED]]
+        answer: dict[str, Any] = {"count": len(visible), "skills": shown}
+        if len(visible) > MAX_LISTED:
+            end = start + MAX_LISTED
+            answer["next_cursor"] = str(end) if end < len(visible) else None
+        return answer
 
     @mcp.tool(
         description="Search skills by words in their name, description, tags and instructions."

@@ -6,9 +6,10 @@ by REST and MCP alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 from ..catalog.loader import DEFAULT_PLUGIN_ROOT
+from ..catalog.search import Hit
 from ..catalog.semver import is_newer
 from ..errors import Unavailable
 from .records import DebugReport, PluginReport, SkillDetail, SkillSummary, UpdateNotice
@@ -24,13 +25,26 @@ def list_skills(view: View, surface: str | None = None) -> list[SkillSummary]:
     return [view.summary(s) for s in view.skills(surface)]
 
 
-def search_skills(view: View, query: str, surface: str | None = None) -> list[SkillSummary]:
-    """Skills matching ``query``, best first, with their score; hidden ones never appear."""
+def search_hits(
+    view: View, query: str, surface: str | None = None, readable: Container[str] | None = None
+) -> list[Hit]:
+    """Skills matching ``query``, best first, with their score; hidden ones never appear.
+    ``readable``: the ids of every skill the reader may see on ``surface``, when known
+    (else each hit is checked). Builds the snapshot's search index on first use: call it
+    off the event loop."""
+    hits = view.catalog.search(query[:MAX_QUERY])
+    if readable is not None:
+        return [hit for hit in hits if hit.skill.id in readable]
     return [
-        view.summary(hit.skill, hit.score)
-        for hit in view.catalog.search(query[:MAX_QUERY])
+        hit
+        for hit in hits
         if view.can_read(hit.skill) and (surface is None or hit.skill.available_on(surface))
     ]
+
+
+def search_skills(view: View, query: str, surface: str | None = None) -> list[SkillSummary]:
+    """The summaries of :func:`search_hits`."""
+    return [view.summary(hit.skill, hit.score) for hit in search_hits(view, query, surface)]
 
 
 def get_skill(view: View, name: str) -> SkillDetail:

@@ -22,11 +22,13 @@ import os
 import secrets
 import threading
 from collections.abc import Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import StoreUnavailable
-from .redis import RedisStore
-from .sqlite import SQLiteStore
+
+if TYPE_CHECKING:  # the redis client is imported only where a Redis store is opened
+    from .redis import RedisStore
+    from .sqlite import SQLiteStore
 
 log = logging.getLogger("skillport_connector.store.invalidation")
 

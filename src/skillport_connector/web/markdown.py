@@ -7,9 +7,13 @@ http(s) and mailto, and every link gets ``rel="noopener noreferrer nofollow"``.
 
 from __future__ import annotations
 
-import nh3
-from markdown_it import MarkdownIt
+import functools
+from typing import TYPE_CHECKING
+
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 #: Longer documents are cut (the viewer shows the raw file).
 MAX_MARKDOWN = 512 * 1024
@@ -24,11 +28,23 @@ ATTRIBUTES = {
     "td": {"align"},
 }
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
+
+@functools.cache
+def _parser() -> MarkdownIt:
+    """Made on the first page that shows a SKILL.md: a server used only over MCP or REST
+    never loads markdown-it or nh3."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
+        ["table", "strikethrough"]
+    )
 
 
 def render_markdown(text: str) -> Markup:
     """Safe HTML for ``text``; its headings one level down (the page has the only h1)."""
+    import nh3
+
+    _md = _parser()
     tokens = _md.parse(text[:MAX_MARKDOWN])
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):

@@ -8,13 +8,13 @@ the security headers and compression to whatever the handler answered.
 
 from __future__ import annotations
 
+import functools
 import gzip
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -27,6 +27,9 @@ from .assets import Assets
 from .history import last_changed
 from .security import secure
 from .sessions import COOKIE, Sessions, WebSession
+
+if TYPE_CHECKING:
+    from jinja2 import Environment, Template
 
 #: Responses smaller than this are sent uncompressed.
 COMPRESS_FROM = 1024
@@ -49,14 +52,27 @@ class Visitor:
 Handler = Callable[[Request, Visitor], Awaitable[Response]]
 
 
-def templates() -> Environment:
-    env = Environment(
-        loader=PackageLoader(__package__, "templates"),
-        autoescape=select_autoescape(default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env
+class Templates:
+    """The pages' Jinja2 templates, loaded with the first page: a server used only over
+    MCP or REST never imports Jinja2."""
+
+    @functools.cached_property
+    def env(self) -> Environment:
+        from jinja2 import Environment, PackageLoader, select_autoescape
+
+        return Environment(
+            loader=PackageLoader(__package__, "templates"),
+            autoescape=select_autoescape(default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def get_template(self, name: str) -> Template:
+        return self.env.get_template(name)
+
+
+def templates() -> Templates:
+    return Templates()
 
 
 def compress(request: Request, response: Response) -> Response:
@@ -85,7 +101,7 @@ class Web:
     services: Services
     sessions: Sessions
     assets: Assets
-    env: Environment
+    env: Templates
     starter: AuthorizationHandler
     #: Mark the session cookie Secure (the public URL is not loopback).
     secure_cookies: bool

@@ -1,0 +1,194 @@
+"""Issue 13, item 5: big libraries load and are served within bounds that still hold.
+
+A 50,000-skill marketplace.json (1.07 MB) was refused by the 1 MiB manifest limit: now
+marketplace.json has a limit of its own that 100,000 plugin entries fit, and what is over
+it, or past 100,000 plugins, is still a finding. A git snapshot (with its faster listing
+and lookups) loads the same catalog as the folder. Listing and search answers of more than
+1,000 skills come in pages unless asked otherwise; smaller ones keep the original shape.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import marketplace, messages, skill_md, write_tree
+from serving import client_for
+
+from skillport_connector.api.paging import MAX_LIMIT
+from skillport_connector.app import create_app
+from skillport_connector.auth import Identity
+from skillport_connector.catalog import Catalog, Limits, load_catalog
+from skillport_connector.catalog.limits import DEFAULT_LIMITS
+from skillport_connector.settings import Settings
+from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
+from skillport_connector.sources.tree import DirectoryTree, MemoryTree
+
+MP = ".claude-plugin/marketplace.json"
+
+
+def commit(root: Path) -> GitRepo:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x",
+    }
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(root), "commit", "-qm", "x"], check=True, env=env)
+    return GitRepo(root / ".git", str(root), "main", Credentials())
+
+
+def library(plugins: int, skills: int, *, versioned: bool = True) -> dict[str, object]:
+    """``plugins`` plugins of ``skills`` skills, each with a reference file."""
+    files: dict[str, object] = {}
+    entries = []
+    for p in range(plugins):
+        entry: dict[str, object] = {"name": f"p{p}", "source": f"./plugins/p{p}"}
+        if versioned:
+            entry["version"] = "1.0.0"
+        entries.append(entry)
+        files[f"plugins/p{p}/.claude-plugin/plugin.json"] = {"name": f"p{p}"}
+        for s in range(skills):
+            name = f"s{p}-{s}"
+            files[f"plugins/p{p}/skills/{name}/SKILL.md"] = skill_md(name)
+            files[f"plugins/p{p}/skills/{name}/references/notes.md"] = f"notes of {name}\n"
+    files[MP] = marketplace(*entries)
+    return files
+
+
+def summary(catalog: Catalog) -> object:
+    """Everything a client can see of a catalog, comparable across trees."""
+    return (
+        [
+            (s.id, s.version, s.description, s.body, dict(s.front_matter), s.files)
+            for s in sorted(catalog.skills.values(), key=lambda s: s.id)
+        ],
+        [(p.name, p.version, p.published, p.loadable, p.skills) for p in catalog.plugins],
+        sorted(f.as_dict().items().__repr__() for f in catalog.findings),
+    )
+
+
+def test_a_git_snapshot_loads_the_same_catalog_as_its_folder(tmp_path):
+    files = library(3, 4, versioned=False)  # content versions read every file
+    files.update(
+        {
+            # the same content twice (one blob), a broken manifest, an unpublished group
+            "plugins/p0/skills/twin/SKILL.md": skill_md("s0-0"),
+            "plugins/p1/.claude-plugin/plugin.json": "{not json",
+            "plugins/draft/skills/wip/SKILL.md": skill_md("wip"),
+            "plugins/p2/skills/s2-0/run.sh": "#!/bin/sh\n",
+        }
+    )
+    write_tree(tmp_path, files)
+    os.chmod(tmp_path / "plugins/p2/skills/s2-0/run.sh", 0o755)
+    os.symlink("references/notes.md", tmp_path / "plugins/p2/skills/s2-1/linked.md")
+    from_folder = load_catalog(DirectoryTree(tmp_path))
+    tree = GitTree(commit(tmp_path), "HEAD")
+    from_git = load_catalog(tree)
+    assert summary(from_git) == summary(from_folder)
+    assert len(from_git.skills) == 10 and from_git.errors
+    tree.close()
+
+
+# -- the limits ------------------------------------------------------------------------------
+
+
+def generated_entry(i: int) -> dict[str, object]:
+    """A plugin entry as big as the benchmark's (name, source, description, tags...)."""
+    return {
+        "name": f"group-{i:06d}",
+        "source": f"./plugins/group-{i:06d}",
+        "description": f"Synthetic group number {i}",
+        "version": "1.0.0",
+        "tags": ["surface:CALL", "synthetic"],
+        "keywords": ["bench", f"k{i % 50}"],
+        "category": f"cat-{i % 9}",
+    }
+
+
+def test_a_marketplace_of_100000_plugins_fits_the_size_limit():
+    widest = len(json.dumps(generated_entry(99_999))) + len(", ")
+    frame = len(json.dumps(marketplace()))
+    assert frame + 100_000 * widest < DEFAULT_LIMITS.max_marketplace_bytes
+    assert DEFAULT_LIMITS.max_plugins >= 100_000
+
+
+def test_a_marketplace_over_the_size_limit_is_an_error_finding():
+    padding = "x" * DEFAULT_LIMITS.max_marketplace_bytes
+    tree = MemoryTree({MP: json.dumps(marketplace(description=padding))})
+    catalog = load_catalog(tree)
+    assert not catalog.plugins
+    [error] = messages(catalog, "error")
+    assert f"the limit is {DEFAULT_LIMITS.max_marketplace_bytes}" in error
+
+
+def test_a_plugin_manifest_keeps_the_manifest_size_limit():
+    files = library(1, 1)
+    files["plugins/p0/.claude-plugin/plugin.json"] = {"name": "p0", "description": "y" * 200}
+    tree = MemoryTree({k: v if isinstance(v, str) else json.dumps(v) for k, v in files.items()})
+    catalog = load_catalog(tree, Limits(max_manifest_bytes=100))
+    assert not catalog.skills
+    assert any("plugin.json" in f.file and "the limit is 100" in f.message for f in catalog.errors)
+
+
+def test_plugins_past_the_plugin_limit_are_not_loaded_and_say_so():
+    files = library(3, 1)
+    tree = MemoryTree({k: v if isinstance(v, str) else json.dumps(v) for k, v in files.items()})
+    catalog = load_catalog(tree, Limits(max_plugins=2))
+    assert [p.name for p in catalog.plugins] == ["p0", "p1"]
+    assert messages(catalog, "error") == ["lists 3 plugins; the first 2 are loaded"]
+
+
+# -- answers that would be huge come in pages ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """A served folder of 1,001 skills (one more than a whole answer may hold)."""
+    root = tmp_path_factory.mktemp("big")
+    write_tree(root, library(7, 143))
+    app = create_app(
+        Settings(marketplace=str(root), data_dir=root.parent / "data", audit_log="",
+                 public_url="https://skills.example.com")
+    )  # fmt: skip
+    token = app.state.services.tokens.mint_api_token(Identity.local("p@example.com"))
+    client = client_for(app)
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def test_a_listing_of_more_than_1000_skills_comes_in_pages_by_default(big):
+    first = big.get("/api/skills").json()
+    assert first["count"] == 1001 and len(first["skills"]) == MAX_LIMIT
+    rest = big.get("/api/skills", params={"limit": 1000, "cursor": first["next_cursor"]}).json()
+    names = {s["name"] for s in first["skills"] + rest["skills"]}
+    assert len(names) == 1001 and rest["next_cursor"] is None
+
+
+def test_a_search_with_more_than_1000_hits_comes_in_pages_by_default(big):
+    found = big.get("/api/skills", params={"q": "thing"}).json()
+    assert found["count"] == 1001 and len(found["skills"]) == MAX_LIMIT
+    assert found["next_cursor"] and found["query"] == "thing"
+
+
+def test_a_small_listing_keeps_the_original_shape_without_next_cursor(client_small):
+    assert set(client_small.get("/api/skills").json()) == {"count", "surface_filter", "skills"}
+
+
+@pytest.fixture
+def client_small(tmp_path):
+    write_tree(tmp_path / "m", library(2, 3))
+    app = create_app(
+        Settings(marketplace=str(tmp_path / "m"), data_dir=tmp_path / "d", audit_log="",
+                 public_url="https://skills.example.com")
+    )  # fmt: skip
+    token = app.state.services.tokens.mint_api_token(Identity.local("p@example.com"))
+    client = client_for(app)
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
