@@ -151,3 +151,10 @@ def test_the_documented_skill_query_admits_the_longest_qualified_id(client):
         if p["name"] == "skill"
     ]
     assert param["schema"]["maxLength"] == len(longest)
+
+
+def test_the_downloaded_file_is_named_for_the_bare_skill_name(app, client):
+    url = relative(ticket(app, client)["package_url"])
+    assert "%3A" in url or ":" in url.split("skill=")[1]  # the link names the qualified id
+    disposition = client.get(url).headers["content-disposition"]
+    assert disposition == 'attachment; filename="changelog.skill"'
