@@ -76,6 +76,43 @@ def test_malformed_marketplace_json_reports_line_and_keeps_unpublished_groups(lo
     assert cat.skill("one") is not None
 
 
+ENTRY_WITH_BAD_FIELDS = """{
+  "name": "test-market",
+  "owner": {"name": "Test"},
+  "plugins": [
+    {"name": "fine", "source": "./plugins/fine"},
+    {
+      "name": "alpha",
+      "source": "./plugins/alpha",
+      "author": {"name": "A"},
+      "category": 7,
+      "tags": "not-a-list",
+      "x-note": {"category": "nested keys are not the entry's"}
+    }
+  ]
+}
+"""
+
+
+def field_findings(load) -> dict[str, int | None]:
+    cat = load(
+        {
+            MP: ENTRY_WITH_BAD_FIELDS,
+            "plugins/fine/skills/one/SKILL.md": skill_md("one"),
+            "plugins/alpha/skills/two/SKILL.md": skill_md("two"),
+        }
+    )
+    return {f.message.split("'")[3]: f.line for f in cat.findings if "plugin 'alpha'" in f.message}
+
+
+def test_a_bad_field_of_an_entry_is_reported_at_the_fields_own_line(load):
+    assert field_findings(load)["category"] == 10
+
+
+def test_each_bad_field_of_an_entry_is_its_own_finding_at_its_line(load):
+    assert field_findings(load) == {"category": 10, "tags": 11, "x-note": 12}
+
+
 def test_duplicate_plugin_entry_keeps_the_first(load):
     cat = load(
         {

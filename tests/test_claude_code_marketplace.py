@@ -98,6 +98,16 @@ def test_minting_answers_the_fields_claude_code_setup_uses(server):
     assert cred["git"]["password"] == cred["credential"] and cred["label"] == "work laptop"
 
 
+def test_minting_a_credential_is_audited_in_the_kebab_case_of_every_action(server):
+    info = mint(server, "ed")
+    [line] = [
+        x
+        for x in server["app"].state.services.audit.recent()
+        if x.get("id") == info["credential_id"]
+    ]
+    assert (line["action"], line["result"]) == ("claude-code-credential", "created")
+
+
 def test_the_list_names_each_credential_but_never_its_secret(server):
     cred = mint(server, "ann", label="desk")
     r = httpx.get(f"{server['base']}/api/claude-code/credentials", headers=server["ann"])
@@ -261,6 +271,17 @@ def test_the_dumb_protocol_and_other_repositories_are_not_served(server, path):
     cred = mint(server, "ed")
     r = httpx.get(f"{server['base']}{path}", headers=cred["headers"])
     assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+def test_a_wrong_method_on_info_refs_is_a_405_allowing_get_only(server):
+    r = httpx.put(f"{server['base']}/git/published.git/info/refs?service=git-upload-pack")
+    assert r.status_code == 405 and r.json()["error"] == "method_not_allowed"
+    assert r.headers["allow"] == "GET" and "accepts GET." in r.json()["message"]
+
+
+def test_a_wrong_method_on_upload_pack_is_a_405_allowing_post_only(server):
+    r = httpx.get(f"{server['base']}/git/published.git/git-upload-pack")
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
 
 
 # -- pure parts ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from skillport_connector.auth.device import (
     normalise_user_code,
 )
 from skillport_connector.auth.errors import OAuthError
+from skillport_connector.auth.handlers.consent import ConsentHandler
 from skillport_connector.auth.identity import Identity
 from skillport_connector.auth.oauth import OAuthServer
 from skillport_connector.auth.records import DEVICE_CODE_GRANT, OAuthClient
@@ -148,3 +149,17 @@ def test_the_metadata_advertises_the_device_endpoint_and_grant(client):
         meta = http.get("/.well-known/oauth-authorization-server").json()
     assert meta["device_authorization_endpoint"].endswith("/device_authorization")
     assert DEVICE_CODE_GRANT in meta["grant_types_supported"]
+
+
+def test_the_consent_page_sends_the_person_back_to_their_device_not_to_a_redirect(flow):
+    client = device_client(flow)
+    answer = flow.request(client, None, None)
+    pending_id = flow.start_sign_in(answer.user_code)
+    assert pending_id is not None
+    flow.server.signed_in(pending_id, USER)
+    pending = flow.server.pending(pending_id)
+    assert pending is not None
+    page = bytes(ConsentHandler(flow.server, flow)._ask(pending_id, pending).body).decode()
+    assert "sent back" not in page
+    assert f"shows the code <strong>{answer.user_code}</strong>" in page
+    assert "return to it: it finishes signing in on its own" in page

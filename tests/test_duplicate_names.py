@@ -130,7 +130,6 @@ def test_check_updates_takes_qualified_ids_and_plugin_names(app):
     installed = [
         {"name": "discord:access", "version": "1.0.0"},
         {"name": "telegram", "version": "0.1.0"},
-        {"name": "access", "version": "0.0.1"},  # ambiguous and not a plugin: no answer
     ]
     body = (
         client_for(app)
@@ -140,6 +139,25 @@ def test_check_updates_takes_qualified_ids_and_plugin_names(app):
     assert body["updates"] == [
         {"name": "discord:access", "installedVersion": "1.0.0", "availableVersion": "2.0.0"},
         {"name": "telegram", "installedVersion": "0.1.0", "availableVersion": "1.0.0"},
+    ]
+
+
+def test_check_updates_answers_409_with_the_candidates_for_an_ambiguous_bare_name(app):
+    installed = [{"name": "access", "version": "0.0.1"}]
+    r = client_for(app).post(
+        "/api/check-updates", headers=headers(app, ANN), json={"installed": installed}
+    )
+    assert r.status_code == 409 and r.json()["error"] == "ambiguous"
+    assert sorted(r.json()["candidates"]) == ["discord:access", "telegram:access"]
+
+
+def test_check_updates_takes_a_bare_name_unique_among_the_readers_skills(app):
+    installed = [{"name": "access", "version": "0.0.1"}]
+    r = client_for(app).post(
+        "/api/check-updates", headers=headers(app, BOB), json={"installed": installed}
+    )
+    assert r.json()["updates"] == [
+        {"name": "access", "installedVersion": "0.0.1", "availableVersion": "1.0.0"}
     ]
 
 
@@ -199,6 +217,16 @@ def test_mcp_classic_tools_take_both_forms(mcp_base):
     one, both = asyncio.run(work())
     assert not one.is_error and "Telegram access." in json.dumps(one.structured_content)
     assert both.is_error and "discord:access" in both.content[0].text  # type: ignore[union-attr]
+
+
+def test_mcp_check_updates_is_a_tool_error_naming_the_candidates_of_an_ambiguous_name(mcp_base):
+    async def work() -> Any:
+        async with session(mcp_base) as client:
+            installed = [{"name": "access", "version": "0.0.1"}]
+            return await client.call_tool("check_updates", {"installed": installed})
+
+    result = asyncio.run(work())
+    assert result.is_error and "discord:access" in result.content[0].text  # type: ignore[union-attr]
 
 
 # -- editing ------------------------------------------------------------------------------------

@@ -372,6 +372,16 @@ def test_a_skill_with_an_invalid_name_is_not_served(load, name_line):
     assert any("not usable" in m for m in messages(cat, "error"))
 
 
+def test_an_invalid_front_matter_name_is_one_error_at_its_line(load):
+    cat = load(single("name: Bad_Name"))
+    [finding] = [f for f in cat.findings if f.file == "p/SKILL.md"]
+    assert (finding.level, finding.line) == ("error", 2)
+    assert finding.message == (
+        "name 'Bad_Name' must use only lowercase letters, digits and single hyphens, "
+        "not starting or ending with a hyphen; the skill is not usable: not served"
+    )
+
+
 def test_a_folder_name_that_is_not_a_skill_name_is_not_served(load):
     cat = load(
         {
@@ -380,6 +390,20 @@ def test_a_folder_name_that_is_not_a_skill_name_is_not_served(load):
         }
     )
     assert cat.skills == {}
+
+
+def test_an_unusable_folder_name_is_one_error_naming_the_rule(load):
+    cat = load(
+        {
+            MP: marketplace({"name": "a", "source": "./a"}),
+            "a/skills/Bad_Name/SKILL.md": skill_md("bad-name"),
+        }
+    )
+    [error] = messages(cat, "error")
+    assert error == (
+        "skill name 'Bad_Name' is not usable: a name uses only lowercase ASCII letters, "
+        "digits and single hyphens between them (e.g. 'csv-profiler'); not served"
+    )
 
 
 def test_entries_under_a_folder_do_not_follow_folder_links(tmp_path):

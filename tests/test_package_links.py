@@ -16,6 +16,7 @@ from skillport_connector import errors
 from skillport_connector.app import create_app
 from skillport_connector.auth import Identity
 from skillport_connector.clock import FakeClock
+from skillport_connector.names import MAX_NAME_LENGTH, MAX_PLUGIN_LENGTH, ref_problem
 from skillport_connector.services.packages import PackageLinks
 from skillport_connector.settings import Settings, demo_marketplace
 
@@ -137,3 +138,23 @@ def test_a_link_to_a_package_that_changed_meanwhile_is_gone(app, client, tmp_pat
     app.state.services.source.refresh()
     r = client.get(relative(answer["package_url"]))
     assert r.status_code == 410
+
+
+def test_the_documented_skill_query_admits_the_longest_qualified_id(client):
+    longest = "p" * MAX_PLUGIN_LENGTH + ":" + "s" * MAX_NAME_LENGTH
+    assert ref_problem(longest) is None
+    [param] = [
+        p
+        for p in client.get("/openapi.json").json()["paths"]["/packages/{file}"]["get"][
+            "parameters"
+        ]
+        if p["name"] == "skill"
+    ]
+    assert param["schema"]["maxLength"] == len(longest)
+
+
+def test_the_downloaded_file_is_named_for_the_bare_skill_name(app, client):
+    url = relative(ticket(app, client)["package_url"])
+    assert "%3A" in url or ":" in url.split("skill=")[1]  # the link names the qualified id
+    disposition = client.get(url).headers["content-disposition"]
+    assert disposition == 'attachment; filename="changelog.skill"'

@@ -39,6 +39,7 @@ from .clock import Clock, system_clock
 from .hostguard import BrowserCORS, HostGuard, allowed_hosts
 from .marketplace.routes import GIT_ROUTES
 from .marketplace.service import ClaudeCodeMarketplace
+from .mcp.methods import MethodGuard
 from .mcp.server import build_mcp
 from .metrics import MetricsMiddleware
 from .redaction import install_log_redaction
@@ -57,6 +58,10 @@ DESCRIPTION = (
 MCP_PATH = "/mcp"
 SSE_PATH = "/sse"
 SSE_MESSAGE_PATH = "/sse/message"
+#: What the transports accept: stateless Streamable HTTP has no GET stream; the SSE stream
+#: is GET, its message endpoint (a mount) POST.
+MCP_METHODS = {MCP_PATH: ("POST", "DELETE")}
+SSE_METHODS = {SSE_PATH: ("GET", "HEAD"), SSE_MESSAGE_PATH + "/": ("POST",)}
 
 
 class Dispatcher:
@@ -123,7 +128,13 @@ def create_app(
     rest.state.services = services
     rest.state.claude_code = ClaudeCodeMarketplace(services)
     rest.state.store = store
-    dispatcher = Dispatcher(rest, [(MCP_PATH, mcp_apps[0]), (SSE_PATH, mcp_apps[1])])
+    dispatcher = Dispatcher(
+        rest,
+        [
+            (MCP_PATH, MethodGuard(mcp_apps[0], MCP_METHODS)),
+            (SSE_PATH, MethodGuard(mcp_apps[1], SSE_METHODS)),
+        ],
+    )
     guarded = HostGuard(BrowserCORS(dispatcher), hosts)
     measured = MetricsMiddleware(guarded, services.metrics, list(rest.routes), [MCP_PATH, SSE_PATH])
     # The plain listing, the request clients repeat most, in one pass: the same Host check

@@ -10,12 +10,30 @@ import sys
 import threading
 import time
 from collections import deque
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from .auth import Identity
 
 #: Audit lines kept in memory for the admin page (this process's most recent).
 RECENT = 200
+#: Every action an audit line names, lowercase kebab-case (a webhook adds its provider);
+#: README.md ("The audit log") says what each means.
+Action = Literal[
+    "install-token",
+    "edit-token",
+    "install",
+    "edit",
+    "download",
+    "save",
+    "delete",
+    "publish",
+    "bump",
+    "web-sign-in",
+    "web-sign-out",
+    "claude-code-credential",
+    "webhook:github",
+    "webhook:gitlab",
+]
 
 
 class AuditLog:
@@ -33,7 +51,7 @@ class AuditLog:
     def record(
         self,
         who: Identity | None,
-        action: str,
+        action: Action,
         *,
         result: str,
         skill: str | None = None,

@@ -40,9 +40,12 @@ def name_problem(value: object) -> str | None:
 
 
 #: A plugin name in a qualified id: looser than the skill rule (real marketplaces use more).
-PLUGIN_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", re.ASCII)
+MAX_PLUGIN_LENGTH = 128
+PLUGIN_PART = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_PLUGIN_LENGTH - 1}}}", re.ASCII)
 #: Separates plugin and skill in a qualified skill id (``plugin:skill``), as Claude Code does.
 QUALIFIER = ":"
+#: The longest reference :func:`ref_problem` accepts: a qualified ``plugin:skill`` id.
+MAX_REF_LENGTH = MAX_PLUGIN_LENGTH + len(QUALIFIER) + MAX_NAME_LENGTH
 
 
 def split_ref(value: str) -> tuple[str | None, str]:

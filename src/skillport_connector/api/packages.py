@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..conditional import matches
+from ..names import MAX_REF_LENGTH, split_ref
 from .common import services_of
 from .openapi import ApiRouter, query
 
@@ -21,7 +22,11 @@ router = ApiRouter()
     errors=(403, 404, 410),
     secured=False,
     params=[
-        query("skill", "The skill the package holds", {"type": "string", "maxLength": 64}),
+        query(
+            "skill",
+            "The skill the package holds (a name or plugin:skill)",
+            {"type": "string", "maxLength": MAX_REF_LENGTH},
+        ),
         query("exp", "Until when the link works (Unix seconds)", {"type": "string"}),
         query("sig", "HMAC-SHA256 of the link", {"type": "string", "maxLength": 64}),
     ],
@@ -44,5 +49,7 @@ async def package_by_digest(request: Request) -> Response:
     data = await run_in_threadpool(
         services.packages.read, link, services.source.catalog, services.tickets.packed_files
     )
-    headers["Content-Disposition"] = f'attachment; filename="{link.skill}.skill"'
+    # The file is named for the skill alone: a qualified id's ':' is not a file-name character
+    # everywhere (Windows), and the package's own folder inside is the bare name too.
+    headers["Content-Disposition"] = f'attachment; filename="{split_ref(link.skill)[1]}.skill"'
     return Response(data, media_type="application/zip", headers=headers)

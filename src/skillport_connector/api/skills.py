@@ -125,7 +125,7 @@ async def get_skill(request: Request) -> Response:
     tags=["skills"],
     summary="Compare installed versions with the marketplace",
     ok=schemas.CheckUpdatesResponse,
-    errors=(400, 413),
+    errors=(400, 409, 413),
     body=schemas.CheckUpdatesRequest,
 )
 async def check_updates(request: Request) -> Response:

@@ -28,6 +28,16 @@ class Verdict:
         self.warnings.append(f"'{where}' {message}" if where else message)
 
 
+_WHERE = re.compile(r"'([^'.\[]+)[^']*' ")
+
+
+def field_of(message: str) -> str | None:
+    """The top-level field a :class:`Verdict` message is about (``'author.name' …`` ->
+    ``author``), or None when it names none."""
+    m = _WHERE.match(message)
+    return m.group(1) if m else None
+
+
 def kind_of(value: Any) -> str:
     """A JSON value's type as a reader says it (``null``, ``array``, ``object``, …)."""
     if value is None:

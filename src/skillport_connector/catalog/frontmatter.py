@@ -30,6 +30,8 @@ class Problem:
     level: Level
     line: int | None
     message: str
+    #: The front-matter key the problem concerns (Agent Skills checks), if any.
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,9 @@ def parse_skill_md(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> SkillDocument
         # Line numbers are worked out only when there is something to point at.
         key_lines = _key_lines(lines[1:end])
         found = [
-            Problem(p.level, key_lines.get(p.line, 2), p.message) if isinstance(p.line, str) else p
+            Problem(p.level, key_lines.get(p.line, 2), p.message, p.line)
+            if isinstance(p.line, str)
+            else p
             for p in found
         ]
     problems.extend(found)

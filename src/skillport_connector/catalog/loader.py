@@ -168,8 +168,12 @@ class _Loader(PluginReader):
             return None
         name, line = named
 
-        def broken(message: str, remote: bool = False, path: str | None = None) -> Group:
-            self.error(MARKETPLACE_FILE, f"plugin {name!r}: {message}", line)
+        def at(message: str) -> int | None:  # the field's own line, else the entry's
+            return self.field_line(index, message) or line
+
+        def broken(*messages: str, remote: bool = False, path: str | None = None) -> Group:
+            for message in messages:
+                self.error(MARKETPLACE_FILE, f"plugin {name!r}: {message}", at(message))
             version = str_or_none(entry.get("version"))
             plugin = Plugin(name, entry.get("source"), path, remote, True, False, version, entry)
             return Group(plugin)
@@ -177,7 +181,7 @@ class _Loader(PluginReader):
         verdict = check_manifest(entry, is_entry=True)
         problems = verdict.errors
         for warning in verdict.warnings:
-            self.warn(MARKETPLACE_FILE, f"plugin {name!r}: {warning}", line)
+            self.warn(MARKETPLACE_FILE, f"plugin {name!r}: {warning}", at(warning))
         source = entry.get("source")
         if source is None:
             return broken("has no 'source'")
@@ -186,7 +190,7 @@ class _Loader(PluginReader):
             if problem is not None:
                 return broken(problem, remote=True)
             if problems:
-                return broken("; ".join(problems), remote=True)
+                return broken(*problems, remote=True)
             version = str_or_none(entry.get("version"))
             return Group(Plugin(name, source, None, True, True, True, version, entry))
         if not isinstance(source, str):
@@ -200,7 +204,7 @@ class _Loader(PluginReader):
         if self.kind(path) is not EntryKind.DIR:
             return broken(f"source folder {source!r} does not exist", path=path)
         if problems:
-            return broken("; ".join(problems), path=path)
+            return broken(*problems, path=path)
         return self.load_plugin(name, path, entry, published=True, source=source, line=line)
 
     def entry_name(

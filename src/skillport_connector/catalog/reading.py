@@ -7,7 +7,9 @@ import json
 import re
 from typing import Any
 
+from .checks import field_of
 from .data import DataError, parse_json
+from .jsonlines import entry_key_lines
 from .limits import Limits
 from .model import Finding, Level
 from .tree import Entry, EntryKind, Tree, UnsafePathError, shown
@@ -24,6 +26,7 @@ class RepoReader:
         self.findings: list[Finding] = []
         self.marketplace_text = ""
         self._entry_lines: dict[str, int] | None = None
+        self._key_lines: dict[tuple[int, str], int] | None = None
         self._listings: dict[str, list[Entry]] = {}
         self._entries = 0
 
@@ -56,6 +59,14 @@ class RepoReader:
                     continue
                 self._entry_lines.setdefault(value, line)
         return self._entry_lines.get(name)
+
+    def field_line(self, index: int, message: str) -> int | None:
+        """Line of the field of ``plugins[index]`` a :class:`.checks.Verdict` message is
+        about, when the scan of marketplace.json found it."""
+        if self._key_lines is None:
+            self._key_lines = entry_key_lines(self.marketplace_text)
+        key = field_of(message)
+        return self._key_lines.get((index, key)) if key is not None else None
 
     def key_line(self, key: str) -> int | None:
         m = re.search(r'"' + re.escape(key) + r'"\s*:', self.marketplace_text)

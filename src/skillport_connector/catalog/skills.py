@@ -113,10 +113,22 @@ class SkillReader(RepoReader):
             self.error(md_path, "cannot be read; not served")
             return None
         doc = parse_skill_md(raw[: self.limits.max_skill_md_bytes], self.limits)
-        for problem in doc.problems:
-            self.report(problem.level, md_path, problem.message, problem.line)
         folder_name = folder.rsplit("/", 1)[-1] if folder else plugin
         name = doc.name if direct and doc.name else folder_name
+        why = name_problem(name)
+        # An unusable front-matter name is already a finding of the front matter's own.
+        named_in_front_matter = (
+            why is not None and name == doc.name and any(p.key == "name" for p in doc.problems)
+        )
+        for problem in doc.problems:
+            message = problem.message
+            if named_in_front_matter and problem.key == "name":
+                message += "; the skill is not usable: not served"
+            self.report(problem.level, md_path, message, problem.line)
+        if why is not None:
+            if not named_in_front_matter:
+                self.error(md_path, f"skill name {name!r:.80} is not usable: {why}; not served")
+            return None
         if doc.name and doc.name != folder_name:
             self.warn(
                 md_path,
@@ -124,10 +136,6 @@ class SkillReader(RepoReader):
                 f"{folder_name!r}; the skill is served as {name!r:.80}",
                 _first_line(doc, "name"),
             )
-        why = name_problem(name)
-        if why is not None:
-            self.error(md_path, f"skill name {name!r:.80} is not usable ({why}): not served")
-            return None
         return {
             "name": name,
             "path": folder,

@@ -31,15 +31,27 @@ _SLOTS = asyncio.Semaphore(MAX_PROCESSES)
 _RUNNING: set[asyncio.Task[None]] = set()
 
 
+#: The two requests of a fetch: the path's tail and the one method it accepts.
+FETCH_METHODS = {"info/refs": "GET", "git-upload-pack": "POST"}
+
+
+class WrongMethod(Exception):
+    """A fetch endpoint asked with another method; ``allow`` is the one it accepts."""
+
+    def __init__(self, method: str, tail: str) -> None:
+        self.allow = FETCH_METHODS[tail]
+        super().__init__(f"{method} is not allowed on …/{tail}; it accepts {self.allow}.")
+
+
 def check_request(method: str, tail: str, service: str | None) -> None:
-    """Only a fetch's two requests pass; the rest is Forbidden (push) or NotFound."""
+    """Only a fetch's two requests pass; the rest is Forbidden (push), WrongMethod (a
+    fetch endpoint with another method) or NotFound."""
     if "receive-pack" in tail or service == "git-receive-pack":
         raise Forbidden("This repository is read-only: Claude Code only fetches from it.")
-    if method == "GET" and tail == "info/refs" and service == "git-upload-pack":
-        return
-    if method == "POST" and tail == "git-upload-pack":
-        return
-    raise NotFound("Only git's smart HTTP fetch is served here (git clone or git fetch).")
+    if tail in FETCH_METHODS and method != FETCH_METHODS[tail]:
+        raise WrongMethod(method, tail)
+    if tail not in FETCH_METHODS or (tail == "info/refs" and service != "git-upload-pack"):
+        raise NotFound("Only git's smart HTTP fetch is served here (git clone or git fetch).")
 
 
 def cgi_env(request: Request, root: Path, repo: str, tail: str, user: str) -> dict[str, str]:

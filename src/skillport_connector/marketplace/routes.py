@@ -124,7 +124,7 @@ async def create_credential(request: Request) -> Response:
     body = CredentialRequest() if empty else await read_json(request, CredentialRequest)
     market = marketplace_of(request)
     secret, info = await run_in_threadpool(market.credentials.mint, who, body.label)
-    services_of(request).audit.record(who, "claude_code_credential", result="created", id=info.id)
+    services_of(request).audit.record(who, "claude-code-credential", result="created", id=info.id)
     view: ViewName = "all" if body.unpublished else "published"
     url = market.marketplace_url(view)
     headers = {"Authorization": f"Bearer {secret}"}
@@ -174,7 +174,7 @@ async def revoke_credential(request: Request) -> Response:
     who = authenticate(request)
     credential_id = request.path_params["credential_id"]
     info = await run_in_threadpool(marketplace_of(request).credentials.revoke, who, credential_id)
-    services_of(request).audit.record(who, "claude_code_credential", result="revoked", id=info.id)
+    services_of(request).audit.record(who, "claude-code-credential", result="revoked", id=info.id)
     return json_response({"revoked": info.id, "label": info.label})
 
 
@@ -200,8 +200,13 @@ async def git_fetch(request: Request) -> Response:
         return await githttp.serve(
             request, Path(market.repos.root), built.repo, request.path_params["tail"], who.id
         )
+    except githttp.WrongMethod as exc:
+        return error_response(405, "method_not_allowed", str(exc), {"Allow": exc.allow})
     except SkillportError as exc:
         return domain_error_response(exc)
 
 
-GIT_ROUTES = [Route("/git/{repo}/{tail:path}", git_fetch, methods=["GET", "POST"])]
+#: Every method reaches :func:`git_fetch`: :func:`.githttp.check_request` knows what each
+#: path accepts (a 405 names it), what is a push (403) and what is not served (404).
+_ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+GIT_ROUTES = [Route("/git/{repo}/{tail:path}", git_fetch, methods=_ANY_METHOD)]

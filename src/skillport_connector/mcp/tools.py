@@ -71,7 +71,8 @@ def add_classic_tools(mcp: FastMCP, services: Services, view: Callable[[], View]
     @mcp.tool(description="Which of your installed skills have newer versions.")
     def check_updates(installed: list[dict[str, str]]) -> dict[str, Any]:
         pairs = ((str(i.get("name", "")), str(i.get("version", ""))) for i in installed)
-        updates = skills.check_updates(view(), pairs)
+        with as_tool_errors():
+            updates = skills.check_updates(view(), pairs)
         return {
             "hasUpdates": bool(updates),
             "updates": [

@@ -13,7 +13,7 @@ from ..catalog.search import Hit
 from ..catalog.semver import is_newer
 from ..errors import Unavailable
 from .records import DebugReport, PluginReport, SkillDetail, SkillSummary, UpdateNotice
-from .view import View
+from .view import View, ambiguous
 
 MAX_QUERY = 500
 #: Installed skills one update check may list.
@@ -67,7 +67,8 @@ def available_version(view: View, name: str) -> str | None:
     """The version the reader may install of ``name``: a skill (bare name when unique among
     the readable, or ``plugin:skill``), else a plugin (group) name, as the original
     connector matched (its installed copies' plugin.json carries their group's name; ours
-    carries the skill's, see :func:`..install.plugin_manifest`)."""
+    carries the skill's, see :func:`..install.plugin_manifest`). A bare name several
+    plugins' readable skills share, and no plugin's name, is Ambiguous, as on every route."""
     found = [s for s in view.catalog.candidates(name) if view.can_read(s)]
     if len(found) == 1:
         return found[0].version
@@ -76,11 +77,14 @@ def available_version(view: View, name: str) -> str | None:
         readable = [s for s in view.catalog.skills_of(plugin) if view.can_read(s)]
         if readable:
             return readable[0].version
+    if len(found) > 1:
+        raise ambiguous(name, found)
     return None
 
 
 def check_updates(view: View, installed: Iterable[tuple[str, str]]) -> list[UpdateNotice]:
-    """Which of ``(name, version)`` have a newer version the reader may install."""
+    """Which of ``(name, version)`` have a newer version the reader may install; Ambiguous
+    when one names several skills (see :func:`available_version`)."""
     updates = []
     for i, (name, version) in enumerate(installed):
         if i >= MAX_INSTALLED:

@@ -29,6 +29,16 @@ def parse_surface(surface: str | None) -> str | None:
     return value
 
 
+def ambiguous(name: str, found: list[Skill]) -> Ambiguous:
+    """The error for a bare ``name`` that several plugins' readable skills share."""
+    ids = tuple(s.id for s in found)
+    return Ambiguous(
+        f"{len(ids)} plugins have a skill named {name!r}: {', '.join(ids)}. "
+        "Name one as plugin:skill.",
+        ids,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class View:
     who: Identity
@@ -55,12 +65,7 @@ class View:
                 "lists the skills you can use."
             )
         if len(found) > 1:
-            ids = tuple(s.id for s in found)
-            raise Ambiguous(
-                f"{len(ids)} plugins have a skill named {name!r}: {', '.join(ids)}. "
-                "Name one as plugin:skill.",
-                ids,
-            )
+            raise ambiguous(name, found)
         return found[0]
 
     def writable(self, name: str) -> Skill:

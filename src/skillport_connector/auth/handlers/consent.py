@@ -19,13 +19,17 @@ from .common import COOKIE, EXPIRED, error_page, page, pending_id_of, same_brows
 CONSENT_FORM = """<p><strong>{client}</strong> wants to use Skillport as
 <strong>{email}</strong>: list, search and install the skills you may use,
 and change the ones you may edit.</p>
-<p class="muted">You will be sent back to {target}</p>
+<p class="muted">{after}</p>
 <form method="post" action="/consent">
 <input type="hidden" name="pending" value="{pending}">
 <button name="decision" value="allow" type="submit">Allow</button>
 <button name="decision" value="deny" type="submit">Deny</button></form>"""
 REDIRECT_TARGET = "<strong>{host}</strong> ({uri})"
-DEVICE_TARGET = "the device showing the code <strong>{code}</strong>: check that it matches."
+REDIRECT_AFTER = "You will be sent back to {target}"
+DEVICE_AFTER = (
+    "Check that your device or terminal shows the code <strong>{code}</strong>. "
+    "Then return to it: it finishes signing in on its own."
+)
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,10 @@ class ConsentHandler:
         body = CONSENT_FORM.format(
             client=html.escape(client.client_name if client else "an application"),
             email=html.escape(pending.user.email),
-            target=(
-                DEVICE_TARGET.format(code=html.escape(pending.device))
+            after=(
+                DEVICE_AFTER.format(code=html.escape(pending.device))
                 if pending.device
-                else redirect_target(pending.redirect_uri)
+                else REDIRECT_AFTER.format(target=redirect_target(pending.redirect_uri))
             ),
             pending=html.escape(pending_id),
         )
