@@ -9,21 +9,18 @@ editing, search and access rules all take both forms.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import json
 import shutil
 import zipfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 from conftest import AppFactory, build_app, marketplace, skill_md, write_tree
 from gitserver import GitHttpServer
-from mcp.client.session import ClientSession
-from mcp.client.streamable_http import streamable_http_client
+from mcpclient import official_session
 from serving import client_for, free_port, in_thread
 from test_editing import ED, editable
 from test_mcp_oauth import rpc
@@ -164,18 +161,6 @@ def test_check_updates_takes_a_bare_name_unique_among_the_readers_skills(app):
 # -- MCP ----------------------------------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def session(base: str) -> AsyncIterator[ClientSession]:
-    async with contextlib.AsyncExitStack() as stack:
-        http = await stack.enter_async_context(httpx2.AsyncClient(timeout=30))
-        read, write = await stack.enter_async_context(
-            streamable_http_client(f"{base}/mcp", http_client=http)
-        )
-        client = await stack.enter_async_context(ClientSession(read, write))
-        await client.initialize()
-        yield client
-
-
 @pytest.fixture
 def mcp_base(tmp_path: Path) -> Iterator[str]:
     market = write_tree(tmp_path / "market", FILES)
@@ -190,7 +175,7 @@ def mcp_base(tmp_path: Path) -> Iterator[str]:
 
 def test_mcp_resources_name_each_skill_by_its_reference(mcp_base):
     async def work() -> tuple[list[str], str]:
-        async with session(mcp_base) as client:
+        async with official_session(mcp_base) as client:
             listed = [str(r.uri) for r in (await client.list_resources()).resources]
             read = await client.read_resource("skill://discord%3Aaccess/SKILL.md")
             return listed, read.contents[0].text  # type: ignore[union-attr]
@@ -209,7 +194,7 @@ def test_mcp_skills_list_names_each_skill_by_its_reference(mcp_base):
 
 def test_mcp_classic_tools_take_both_forms(mcp_base):
     async def work() -> tuple[Any, Any]:
-        async with session(mcp_base) as client:
+        async with official_session(mcp_base) as client:
             one = await client.call_tool("get_skill", {"name": "telegram:access"})
             both = await client.call_tool("get_skill", {"name": "access"})
             return one, both
@@ -221,7 +206,7 @@ def test_mcp_classic_tools_take_both_forms(mcp_base):
 
 def test_mcp_check_updates_is_a_tool_error_naming_the_candidates_of_an_ambiguous_name(mcp_base):
     async def work() -> Any:
-        async with session(mcp_base) as client:
+        async with official_session(mcp_base) as client:
             installed = [{"name": "access", "version": "0.0.1"}]
             return await client.call_tool("check_updates", {"installed": installed})
 

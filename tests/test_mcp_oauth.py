@@ -10,7 +10,6 @@ import contextlib
 import hashlib
 import json
 import secrets
-from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -20,13 +19,13 @@ from conftest import build_app
 from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.client.session import ClientSession
 from mcp.client.sse import sse_client
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import (
     AuthorizationCodeResult,
     OAuthClientInformationFull,
     OAuthClientMetadata,
     OAuthToken,
 )
+from mcpclient import official_session
 from mcprpc import post_rpc, rpc_message
 from serving import client_for, free_port, in_thread
 
@@ -133,17 +132,9 @@ def provider(
     )
 
 
-@contextlib.asynccontextmanager
-async def mcp_session(base: str, auth: httpx2.Auth) -> AsyncIterator[ClientSession]:
+def mcp_session(base: str, auth: httpx2.Auth) -> contextlib.AbstractAsyncContextManager:
     """An initialised MCP session over Streamable HTTP, signed in through ``auth``."""
-    async with contextlib.AsyncExitStack() as stack:
-        http = await stack.enter_async_context(httpx2.AsyncClient(auth=auth, timeout=30))
-        read, write = await stack.enter_async_context(
-            streamable_http_client(f"{base}/mcp", http_client=http)
-        )
-        session = await stack.enter_async_context(ClientSession(read, write))
-        await session.initialize()
-        yield session
+    return official_session(base, auth=auth)
 
 
 async def call_auth_over_sse(base: str, auth: httpx2.Auth) -> dict:

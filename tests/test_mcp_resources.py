@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-import httpx2
 import pytest
 from mcp.client.session import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
+from mcpclient import official_session
 from serving import free_port, serve
 
 from skillport_connector.settings import demo_marketplace
@@ -33,21 +31,9 @@ def base(tmp_path_factory) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-@contextlib.asynccontextmanager
-async def session(base: str) -> AsyncIterator[ClientSession]:
-    async with contextlib.AsyncExitStack() as stack:
-        http = await stack.enter_async_context(httpx2.AsyncClient(timeout=30))
-        read, write = await stack.enter_async_context(
-            streamable_http_client(f"{base}/mcp", http_client=http)
-        )
-        client = await stack.enter_async_context(ClientSession(read, write))
-        await client.initialize()
-        yield client
-
-
 def call(base: str, work: Any) -> Any:
     async def run() -> Any:
-        async with session(base) as client:
+        async with official_session(base) as client:
             return await work(client)
 
     return asyncio.run(run())

@@ -4,7 +4,6 @@ with their snapshot, coalesced refreshes, the Source protocol (hardening #15, #1
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import hashlib
 import hmac
@@ -15,11 +14,9 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 from conftest import AppFactory, skill_md
-from mcp.client.session import ClientSession
-from mcp.client.streamable_http import streamable_http_client
+from mcpclient import official_session
 from serving import client_for, free_port, in_thread
 
 from skillport_connector.app import ConnectorApp
@@ -152,15 +149,7 @@ def test_a_refresh_after_the_last_one_finished_checks_again():
 
 async def install_over_mcp(base: str, times: int) -> list[bool]:
     """Call the install_skill tool ``times`` times; True where it was an error."""
-    async with contextlib.AsyncExitStack() as stack:
-        http = await stack.enter_async_context(
-            httpx2.AsyncClient(timeout=30, headers={"Host": base.split("//")[1]})
-        )
-        read, write = await stack.enter_async_context(
-            streamable_http_client(f"{base}/mcp", http_client=http)
-        )
-        session = await stack.enter_async_context(ClientSession(read, write))
-        await session.initialize()
+    async with official_session(base, headers={"Host": base.split("//")[1]}) as session:
         errors = []
         for _ in range(times):
             result = await session.call_tool("install_skill", {"name": "changelog"})
