@@ -93,42 +93,13 @@ def test_a_405_lists_every_method_of_the_path(client):
     assert client.get("/api/skills/csv-profiler/bump").headers["allow"] == "POST"
 
 
-def test_the_banner_counts_unpublished_skills_and_lists_access_errors(tmp_path: Path):
-    market = tmp_path / "market"
-    shutil.copytree(demo_marketplace(), market)
-    (market / ".skillport/access.json").write_text("{broken")
+def serve_once(tmp_path: Path, env: dict[str, str]) -> tuple[str, str]:
+    """Start `serve` with ``env`` over the environment, wait until healthy, stop it;
+    returns what it printed (stdout, stderr)."""
     port = free_port()
     proc = subprocess.Popen(
         [*CLI, "serve", "--port", str(port), "--data-dir", str(tmp_path / "d")],
-        env={**os.environ, "SKILLPORT_MARKETPLACE": str(market), "SKILLPORT_AUDIT_LOG": ""},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}", proc)
-    finally:
-        proc.terminate()
-        out, _ = proc.communicate(timeout=20)
-    first, second = out.splitlines()[:2]
-    assert "8 skills (1 in unpublished groups, listed only for their editors)" in first
-    assert "1 errors" in first
-    assert second.strip().startswith(".skillport/access.json:1: error: is not valid JSON")
-
-
-def test_serve_with_redis_down_starts_and_says_there_is_no_dev_token(tmp_path: Path):
-    from cryptography.fernet import Fernet
-
-    port, dead = free_port(), free_port()  # nothing listens on `dead`
-    env = {
-        **os.environ,
-        "SKILLPORT_REDIS_URL": f"redis://127.0.0.1:{dead}/0",
-        "SKILLPORT_SECRET_KEY": Fernet.generate_key().decode(),
-        "SKILLPORT_AUDIT_LOG": "",
-    }
-    proc = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port), "--data-dir", str(tmp_path / "d")],
-        env=env,
+        env={**os.environ, "SKILLPORT_AUDIT_LOG": "", **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -138,6 +109,29 @@ def test_serve_with_redis_down_starts_and_says_there_is_no_dev_token(tmp_path: P
     finally:
         proc.terminate()
         out, err = proc.communicate(timeout=20)
+    return out, err
+
+
+def test_the_banner_counts_unpublished_skills_and_lists_access_errors(tmp_path: Path):
+    market = tmp_path / "market"
+    shutil.copytree(demo_marketplace(), market)
+    (market / ".skillport/access.json").write_text("{broken")
+    out, _ = serve_once(tmp_path, {"SKILLPORT_MARKETPLACE": str(market)})
+    first, second = out.splitlines()[:2]
+    assert "8 skills (1 in unpublished groups, listed only for their editors)" in first
+    assert "1 errors" in first
+    assert second.strip().startswith(".skillport/access.json:1: error: is not valid JSON")
+
+
+def test_serve_with_redis_down_starts_and_says_there_is_no_dev_token(tmp_path: Path):
+    from cryptography.fernet import Fernet
+
+    dead = free_port()  # nothing listens on it
+    env = {
+        "SKILLPORT_REDIS_URL": f"redis://127.0.0.1:{dead}/0",
+        "SKILLPORT_SECRET_KEY": Fernet.generate_key().decode(),
+    }
+    out, err = serve_once(tmp_path, env)
     assert "No dev token: Redis is unreachable" in out
     assert "Traceback" not in err
 
