@@ -102,6 +102,16 @@ def client_for(app: Any, **kwargs: Any) -> Any:
     return TestClient(app, base_url=app.state.services.settings.base_url, **kwargs)
 
 
+def signed_in_client(app: Any, email: str) -> Any:
+    """``client_for(app)`` carrying a fresh API token of the local person ``email``."""
+    from skillport_connector.auth import Identity
+
+    token = app.state.services.tokens.mint_api_token(Identity.local(email))
+    client = client_for(app)
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
 def build_app(
     data_dir: Path,
     *,

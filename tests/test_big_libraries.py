@@ -16,14 +16,11 @@ from pathlib import Path
 
 import pytest
 from conftest import marketplace, messages, skill_md, write_tree
-from serving import client_for
+from serving import build_app, signed_in_client
 
 from skillport_connector.api.paging import MAX_LIMIT
-from skillport_connector.app import create_app
-from skillport_connector.auth import Identity
 from skillport_connector.catalog import Catalog, Limits, load_catalog
 from skillport_connector.catalog.limits import DEFAULT_LIMITS
-from skillport_connector.settings import Settings
 from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
 from skillport_connector.sources.tree import DirectoryTree, MemoryTree
 
@@ -153,14 +150,10 @@ def big(tmp_path_factory):
     """A served folder of 1,001 skills (one more than a whole answer may hold)."""
     root = tmp_path_factory.mktemp("big")
     write_tree(root, library(7, 143))
-    app = create_app(
-        Settings(marketplace=str(root), data_dir=root.parent / "data", audit_log="",
-                 public_url="https://skills.example.com")
-    )  # fmt: skip
-    token = app.state.services.tokens.mint_api_token(Identity.local("p@example.com"))
-    client = client_for(app)
-    client.headers["Authorization"] = f"Bearer {token}"
-    return client
+    app = build_app(
+        root.parent / "data", marketplace=str(root), public_url="https://skills.example.com"
+    )
+    return signed_in_client(app, "p@example.com")
 
 
 def test_a_listing_of_more_than_1000_skills_comes_in_pages_by_default(big):
@@ -184,11 +177,7 @@ def test_a_small_listing_keeps_the_original_shape_without_next_cursor(client_sma
 @pytest.fixture
 def client_small(tmp_path):
     write_tree(tmp_path / "m", library(2, 3))
-    app = create_app(
-        Settings(marketplace=str(tmp_path / "m"), data_dir=tmp_path / "d", audit_log="",
-                 public_url="https://skills.example.com")
-    )  # fmt: skip
-    token = app.state.services.tokens.mint_api_token(Identity.local("p@example.com"))
-    client = client_for(app)
-    client.headers["Authorization"] = f"Bearer {token}"
-    return client
+    app = build_app(
+        tmp_path / "d", marketplace=str(tmp_path / "m"), public_url="https://skills.example.com"
+    )
+    return signed_in_client(app, "p@example.com")

@@ -4,23 +4,17 @@ original shape."""
 from __future__ import annotations
 
 import pytest
-from serving import client_for
+from serving import build_app, signed_in_client
 
-from skillport_connector.app import create_app
-from skillport_connector.auth import Identity
-from skillport_connector.settings import Settings, demo_marketplace
+from skillport_connector.settings import demo_marketplace
 
 
 @pytest.fixture
 def client(tmp_path):
-    app = create_app(
-        Settings(marketplace=demo_marketplace(), data_dir=tmp_path / "d", audit_log="",
-                 public_url="https://skills.example.com")
-    )  # fmt: skip
-    token = app.state.services.tokens.mint_api_token(Identity.local("p@example.com"))
-    c = client_for(app)
-    c.headers["Authorization"] = f"Bearer {token}"
-    return c
+    app = build_app(
+        tmp_path / "d", marketplace=demo_marketplace(), public_url="https://skills.example.com"
+    )
+    return signed_in_client(app, "p@example.com")
 
 
 def test_without_limit_the_listing_keeps_its_shape(client):
