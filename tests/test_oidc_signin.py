@@ -86,6 +86,16 @@ INPUT = re.compile(r"<input[^>]*>", re.I)
 ATTR = re.compile(r'(\w+)="([^"]*)"')
 
 
+def form_fields(inner: str) -> dict[str, str]:
+    """The named inputs of a form's inner HTML, with their values ("" where none)."""
+    fields = {}
+    for tag in INPUT.findall(inner):
+        attrs = dict(ATTR.findall(tag))
+        if "name" in attrs:
+            fields[attrs["name"]] = attrs.get("value", "")
+    return fields
+
+
 class FormBrowser:
     """Follows redirects and fills whatever form comes up, as a person would."""
 
@@ -114,11 +124,7 @@ class FormBrowser:
                 if r.status_code != 200 or match is None:
                     return
                 action, inner = match.groups()
-                data = {}
-                for tag in INPUT.findall(inner):
-                    attrs = dict(ATTR.findall(tag))
-                    if "name" in attrs:
-                        data[attrs["name"]] = attrs.get("value", "")
+                data = form_fields(inner)
                 data.update(
                     {
                         k: v

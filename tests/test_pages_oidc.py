@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from test_oidc_signin import ATTR, FORM, INPUT, op_and_connector  # noqa: F401 (a fixture)
+from test_oidc_signin import FORM, form_fields, op_and_connector  # noqa: F401 (a fixture)
 
 from skillport_connector.web.sessions import COOKIE
 
@@ -25,11 +25,7 @@ def sign_in_through_the_provider(web: httpx.Client, base: str, login: str) -> ht
         match = FORM.search(response.text)
         assert response.status_code == 200 and match, response.text[:500]
         action, inner = match.groups()
-        data = {}
-        for tag in INPUT.findall(inner):
-            attrs = dict(ATTR.findall(tag))
-            if "name" in attrs:
-                data[attrs["name"]] = attrs.get("value", "")
+        data = form_fields(inner)
         data.update({k: v for k, v in {"login": login, "password": "any"}.items() if k in data})
         response = web.post(str(response.url.join(action)), data=data)
     raise AssertionError("the sign-in did not finish")
