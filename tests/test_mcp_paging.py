@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcpclient import official_session
 from serving import free_port, serve
-from test_mcp_resources import session
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from benchmarks.catalog_bench import make_marketplace
@@ -37,7 +37,7 @@ def base(tmp_path_factory) -> Iterator[str]:
 
 def list_twice(base: str) -> tuple[dict[str, Any], dict[str, Any]]:
     async def run() -> tuple[dict[str, Any], dict[str, Any]]:
-        async with session(base) as client:
+        async with official_session(base) as client:
             answer = await client.call_tool("list_skills", {})
             assert not answer.is_error, answer.content[0].text[:300]
             first = json.loads(answer.content[0].text)
