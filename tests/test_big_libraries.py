@@ -93,6 +93,77 @@ def test_a_git_snapshot_loads_the_same_catalog_as_its_folder(tmp_path):
     tree.close()
 
 
+# -- reading ahead ---------------------------------------------------------------------------
+
+
+def small_files(tmp_path: Path, count: int) -> GitTree:
+    write_tree(tmp_path, {f"d{i // 100}/f{i}.md": f"file {i}\n" * 5 for i in range(count)})
+    os.symlink("f1.md", tmp_path / "d0/link.md")
+    return GitTree(commit(tmp_path), "HEAD")
+
+
+def test_files_read_ahead_are_the_files_read_one_by_one(tmp_path):
+    tree = small_files(tmp_path, 5)
+    paths = ["d0/f0.md", "d0/link.md", "./d0//f2.md", "d0", "nothing.md", "../x", "d0/f0.md"]
+    tree.read_ahead(paths, 1 << 20)
+    assert tree.read_bytes("d0/f0.md") == b"file 0\n" * 5
+    assert tree.read_bytes("d0/link.md") == (tmp_path / "d0/f1.md").read_bytes()
+    assert tree.read_bytes("d0/f2.md") == b"file 2\n" * 5
+    assert tree.read_bytes("d0/f0.md") == b"file 0\n" * 5  # a second read asks git again
+    with pytest.raises(FileNotFoundError):
+        tree.read_bytes("nothing.md")
+    tree.close()
+
+
+def test_thousands_of_files_read_ahead_in_one_pass_fill_no_pipe_for_ever(tmp_path):
+    tree = small_files(tmp_path, 3000)  # ~125 KB of ids written, ~120 KB answered
+    tree.read_ahead((f"d{i // 100}/f{i}.md" for i in range(3000)), 1 << 20)
+    assert len(tree._ahead) == 3000
+    assert all(
+        tree.read_bytes(f"d{i // 100}/f{i}.md") == f"file {i}\n".encode() * 5 for i in range(3000)
+    )
+    assert tree._ahead == {}  # each is handed out once, then memory is free
+    tree.close()
+
+
+def test_read_ahead_holds_no_more_than_its_byte_budget(tmp_path):
+    tree = small_files(tmp_path, 10)  # 35 bytes a file
+    tree.read_ahead((f"d0/f{i}.md" for i in range(10)), 100)
+    assert sorted(tree._ahead) == ["d0/f0.md", "d0/f1.md"]
+    assert tree.read_bytes("d0/f9.md") == b"file 9\n" * 5  # past the budget: read as usual
+    tree.close()
+
+
+def test_a_new_read_ahead_drops_what_the_last_one_left_unread(tmp_path):
+    tree = small_files(tmp_path, 3)
+    tree.read_ahead(["d0/f0.md", "d0/f1.md"], 1 << 20)
+    tree.read_ahead(["d0/f2.md"], 1 << 20)
+    assert list(tree._ahead) == ["d0/f2.md"]
+    tree.close()
+
+
+def test_an_object_git_lacks_is_left_out_of_the_read_ahead(tmp_path):
+    tree = small_files(tmp_path, 2)
+    sha = tree._files["d0/f0.md"][1]
+    (tmp_path / ".git/objects" / sha[:2] / sha[2:]).unlink()  # loose objects: one file each
+    tree.read_ahead(["d0/f0.md", "d0/f1.md"], 1 << 20)
+    assert tree.read_bytes("d0/f1.md") == b"file 1\n" * 5
+    with pytest.raises(FileNotFoundError):
+        tree.read_bytes("d0/f0.md")
+    tree.close()
+
+
+def test_read_ahead_starts_git_again_when_it_went_away(tmp_path):
+    tree = small_files(tmp_path, 2)
+    assert tree.read_bytes("d0/f0.md")
+    assert tree._proc is not None
+    tree._proc.kill()
+    tree._proc.wait()
+    tree.read_ahead(["d0/f1.md"], 1 << 20)
+    assert tree._ahead == {"d0/f1.md": b"file 1\n" * 5}
+    tree.close()
+
+
 # -- the limits ------------------------------------------------------------------------------
 
 

@@ -34,6 +34,9 @@ class Limits:
     max_yaml_nodes: int = 10_000
     #: Characters of a version string (longer text is not taken for a version).
     max_version_chars: int = 256
+    #: Bytes of files read ahead together while loading (a git snapshot reads many files
+    #: in one pass; past this, the rest is read one by one).
+    read_ahead_bytes: int = 32 * 1024 * 1024
 
 
 DEFAULT_LIMITS = Limits()

@@ -19,6 +19,7 @@ every problem becomes a :class:`Finding`, and every read is bounded (:mod:`.limi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ..names import name_problem
@@ -43,6 +44,9 @@ from .model import Plugin, Skill
 from .plugin_sources import remote_source_problem
 from .plugins import Group, PluginReader
 from .tree import EntryKind, Tree, UnsafePathError, join
+
+#: SKILL.md files read ahead together (the byte budget is ``Limits.read_ahead_bytes``).
+READ_AHEAD_SKILLS = 4096
 
 __all__ = [
     "DEFAULT_PLUGIN_ROOT",
@@ -84,11 +88,14 @@ class _Loader(PluginReader):
             | {folder for g in groups for folder, _ in g.skill_dirs}
         ) - {""}
         walker = SkillFiles(self.list_dir, self.limits, boundaries, self.report)
-        plugins = tuple(self.load_skills(group, walker) for group in groups)
+        plugins: list[Plugin] = []
+        for chunk in _chunks(groups, READ_AHEAD_SKILLS):
+            self.read_ahead(join(folder, SKILL_FILE) for g in chunk for folder, _ in g.skill_dirs)
+            plugins.extend(self.load_skills(group, walker) for group in chunk)
         return Catalog(
             tree=self.tree,
             marketplace=marketplace,
-            plugins=plugins,
+            plugins=tuple(plugins),
             skills=self.skills,
             findings=tuple(self.findings),
             boundaries=boundaries,
@@ -151,6 +158,8 @@ class _Loader(PluginReader):
                 self.key_line("plugins"),
             )
         groups: list[Group] = []
+        folders = _source_folders(entries[:limit], base)
+        self.read_ahead(join(folder, PLUGIN_MANIFEST) for folder in folders)
         for index, entry in enumerate(entries[:limit]):
             group = self.load_entry(index, entry, base, seen_names)
             if group is not None:
@@ -285,6 +294,20 @@ class _Loader(PluginReader):
             manifest,
             tuple(found),
         )
+
+
+def _chunks(groups: list[Group], skills: int) -> Iterator[list[Group]]:
+    """The groups in runs of about ``skills`` skill folders (a big group is a run alone)."""
+    run: list[Group] = []
+    count = 0
+    for group in groups:
+        run.append(group)
+        count += len(group.skill_dirs)
+        if count >= skills:
+            yield run
+            run, count = [], 0
+    if run:
+        yield run
 
 
 def _source_folders(entries: list[Any], base: str | None) -> list[str]:

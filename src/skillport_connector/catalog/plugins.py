@@ -57,6 +57,7 @@ class PluginReader(SkillReader):
                 f"(at most {self.limits.max_plugins} plugins in all)",
             )
             candidates = candidates[:budget]
+        self.read_ahead(join(path, PLUGIN_MANIFEST) for _, path in candidates)
         return [
             self.load_plugin(name, path, {}, published=False, source=f"./{path}", line=None)
             for name, path in candidates

@@ -12,8 +12,9 @@ never hands out anything that lies outside its root (a symlink pointing out is r
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import Enum
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, runtime_checkable
 
 
 class UnsafePathError(ValueError):
@@ -117,3 +118,14 @@ class Tree(Protocol):
     def resolve(self, path: str) -> str | None:
         """The tree path ``path`` really names once symlinks are followed; ``None`` when it
         names nothing inside the tree."""
+
+
+@runtime_checkable
+class ReadsAhead(Protocol):
+    """A tree that reads many files faster together than one by one (a git snapshot: one
+    pipelined pass through ``git cat-file`` instead of a round trip a file)."""
+
+    def read_ahead(self, paths: Iterable[str], max_bytes: int) -> None:
+        """A hint that ``paths`` are about to be read: fetch the files among them (at most
+        ``max_bytes`` in all) so the next :meth:`Tree.read_bytes` of each answers from
+        memory, once. What was read ahead before and not read since is dropped."""

@@ -8,6 +8,7 @@ import posixpath
 import subprocess
 import threading
 import weakref
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..catalog.tree import Entry, EntryKind, clean_path
@@ -23,9 +24,10 @@ class GitTree:
     """A read-only :class:`~skillport_connector.sources.tree.Tree` over one commit.
 
     The whole listing comes from one ``git ls-tree -r``; file contents stream through one
-    long-lived ``git cat-file --batch`` (about 20 µs a file: reading 55,000 files that way
-    took 1.2 s, where batches of 1,024 in a ``git cat-file`` run each took 2.1 s, the runs'
-    start-up costing more than the round trips saved). Symlinks are blobs holding a target
+    long-lived ``git cat-file --batch``. A read is a round trip to that process (~60 µs of
+    wall time, mostly waiting for the other process to be scheduled): the loader names the
+    files it is about to read (:meth:`read_ahead`) and they come in one pipelined pass
+    (55,000 files: 3.3 s one by one, 0.3 s pipelined). Symlinks are blobs holding a target
     path: they are followed only while the target stays inside the tree.
     """
 
@@ -61,6 +63,7 @@ class GitTree:
                 else:
                     siblings[name] = "file" if kind == "blob" else "other"
         self._links: dict[str, str | None] = {}  # link path -> what it resolves to
+        self._ahead: dict[str, bytes] = {}  # real path -> content read ahead, not yet read
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._finalizer = weakref.finalize(self, _close_proc, [None])
@@ -161,7 +164,32 @@ class GitTree:
         real = self._resolve(clean_path(path))
         if real is None or self._kind_of_real(real) is not EntryKind.FILE:
             raise FileNotFoundError(path)
-        return self._read_blob(self._files[real][1])
+        ahead = self._ahead.pop(real, None)
+        return ahead if ahead is not None else self._read_blob(self._files[real][1])
+
+    def read_ahead(self, paths: Iterable[str], max_bytes: int) -> None:
+        """Read the files among ``paths`` (at most ``max_bytes`` in all; paths that name
+        no file, or do not fit, are left to be read one by one) in one pipelined pass:
+        a thread writes every object id to ``git cat-file`` while this one reads the
+        answers. The next :meth:`read_bytes` of each answers from memory, once."""
+        wanted: dict[str, str] = {}  # real path -> blob id
+        total = 0
+        for path in paths:
+            try:
+                real = self._resolve(clean_path(path))
+            except ValueError:
+                continue
+            if real is None or real in wanted or self._kind_of_real(real) is not EntryKind.FILE:
+                continue
+            _, sha, size = self._files[real]
+            if total + size > max_bytes:
+                continue
+            total += size
+            wanted[real] = sha
+        with self._lock:
+            self._ahead = {}
+            if wanted:
+                self._ahead = self._read_many(wanted)
 
     def files(self) -> list[str]:
         return sorted(p for p, (mode, _, _) in self._files.items() if mode != "120000")
@@ -172,8 +200,8 @@ class GitTree:
         with self._lock:
             return self._read_one(sha)
 
-    def _read_one(self, sha: str) -> bytes:
-        """One blob through the long-lived ``git cat-file --batch`` (hold ``_lock``)."""
+    def _batch(self) -> subprocess.Popen[bytes]:
+        """The long-lived ``git cat-file --batch`` (started on first use; hold ``_lock``)."""
         if self._proc is None or self._proc.poll() is not None:
             self._proc = subprocess.Popen(
                 ["git", "cat-file", "--batch"],
@@ -184,19 +212,66 @@ class GitTree:
             )
             self._finalizer.detach()
             self._finalizer = weakref.finalize(self, _close_proc, [self._proc])
-        assert self._proc.stdin is not None and self._proc.stdout is not None
-        self._proc.stdin.write(sha.encode() + b"\n")
-        self._proc.stdin.flush()
-        header = self._proc.stdout.readline().split()
-        if len(header) < 3:
+        return self._proc
+
+    def _read_one(self, sha: str) -> bytes:
+        """One blob through the long-lived ``git cat-file --batch`` (hold ``_lock``)."""
+        proc = self._batch()
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(sha.encode() + b"\n")
+        proc.stdin.flush()
+        data = _answer(proc)
+        if data is None:
             raise FileNotFoundError(sha)
-        size = int(header[2])
-        data = self._proc.stdout.read(size)
-        self._proc.stdout.read(1)  # trailing newline
         return data
+
+    def _read_many(self, wanted: dict[str, str]) -> dict[str, bytes]:
+        """The blobs of ``wanted`` (path -> id) in one pass (hold ``_lock``); one that git
+        cannot give is left out (its read fails the usual way). The ids are written from a
+        thread: written all at once, git's answers would fill the pipe while this thread
+        still writes, and both would wait for ever."""
+        proc = self._batch()
+        stdin = proc.stdin
+        assert stdin is not None
+        request = "".join(f"{sha}\n" for sha in wanted.values()).encode()
+
+        def write() -> None:
+            try:
+                stdin.write(request)
+                stdin.flush()
+            except OSError:  # git went away: the answers below come up short
+                pass
+
+        writer = threading.Thread(target=write, name="git-read-ahead", daemon=True)
+        writer.start()
+        try:
+            found = {}
+            for path in wanted:
+                data = _answer(proc)
+                if data is not None:
+                    found[path] = data
+            return found
+        except BaseException:
+            proc.kill()  # its answers are out of step with the requests now
+            raise
+        finally:
+            writer.join()
 
     def close(self) -> None:
         self._finalizer()
+
+
+def _answer(proc: subprocess.Popen[bytes]) -> bytes | None:
+    """Read one ``git cat-file --batch`` answer (a header line, the content, a newline);
+    ``None`` for an object git does not have, or when git went away."""
+    assert proc.stdout is not None
+    header = proc.stdout.readline().split()
+    if len(header) < 3:
+        return None
+    size = int(header[2])
+    data = proc.stdout.read(size)
+    proc.stdout.read(1)  # trailing newline
+    return data
 
 
 def _close_proc(holder: list[subprocess.Popen[bytes] | None]) -> None:
