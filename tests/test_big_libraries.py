@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from serving import build_app, signed_in_client
 from skillport_connector.api.paging import MAX_LIMIT
 from skillport_connector.catalog import Catalog, Limits, load_catalog
 from skillport_connector.catalog.limits import DEFAULT_LIMITS
-from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
+from skillport_connector.sources.gitrepo import Credentials, GitError, GitRepo, GitTree
 from skillport_connector.sources.tree import DirectoryTree, MemoryTree
 
 MP = ".claude-plugin/marketplace.json"
@@ -162,6 +163,37 @@ def test_read_ahead_starts_git_again_when_it_went_away(tmp_path):
     tree.read_ahead(["d0/f1.md"], 1 << 20)
     assert tree._ahead == {"d0/f1.md": b"file 1\n" * 5}
     tree.close()
+
+
+def test_a_snapshot_listing_comes_whole_however_git_cuts_it(tmp_path):
+    files = {f"d/{'é' * (i % 7)}f{i}.md": "x" * i for i in range(300)}  # multi-byte names
+    write_tree(tmp_path, files)
+    repo = commit(tmp_path)
+    whole = GitTree(repo, "HEAD")
+    pieces = [*repo.stream("ls-tree", "-r", "-t", "-l", "-z", "--full-tree", "HEAD", chunk=7)]
+    assert len(pieces) > 100 and b"".join(pieces) == repo.run(
+        "ls-tree", "-r", "-t", "-l", "-z", "--full-tree", "HEAD"
+    )
+    assert sorted(whole.files()) == sorted(files)
+    assert all(whole.size(p) == len(c) for p, c in files.items())
+
+
+def test_a_failing_git_command_streamed_raises_its_message(tmp_path):
+    write_tree(tmp_path, {"a.md": "a"})
+    repo = commit(tmp_path)
+    with pytest.raises(GitError, match="not a tree object"):
+        list(repo.stream("ls-tree", "-r", "0" * 40))
+    with pytest.raises(GitError):
+        GitTree(repo, "f" * 40)
+
+
+def test_a_streamed_git_command_still_running_after_its_timeout_is_stopped(tmp_path):
+    write_tree(tmp_path, {"a.md": "a"})
+    repo = commit(tmp_path)
+    started = time.monotonic()
+    with pytest.raises(GitError, match="still running after"):
+        list(repo.stream("-c", "alias.hang=!sleep 30", "hang", timeout=0.5))
+    assert time.monotonic() - started < 10  # git's own child (sleep) was stopped too
 
 
 # -- the limits ------------------------------------------------------------------------------

@@ -5,11 +5,14 @@ objects so nothing is ever checked out."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import re
+import signal
 import subprocess
+import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +56,16 @@ def public_url(url: str) -> str:
     return redact(url)
 
 
+def _failure(command: str, stderr: bytes, *, network: bool) -> GitError:
+    """The error for a git command that failed, its message without credentials."""
+    message = redact(stderr.decode("utf-8", "replace").strip())
+    if network:
+        if "stale info" in message or "fetch first" in message or "non-fast-forward" in message:
+            return LeaseRejected(message)
+        return RemoteUnavailable(message or f"git {command} failed")
+    return GitError(message or f"git {command} failed")
+
+
 @dataclass(frozen=True)
 class Credentials:
     read_token: str | None = None
@@ -90,6 +103,66 @@ class GitRepo:
         write: bool = False,
         timeout: float = 120,
     ) -> bytes:
+        try:
+            proc = subprocess.run(
+                ["git", *args],
+                input=input,
+                capture_output=True,
+                env=self._env(env, network=network, write=write),
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise RemoteUnavailable(f"git {args[0]} timed out after {timeout:.0f}s") from None
+        if proc.returncode != 0:
+            raise _failure(args[0], proc.stderr, network=network)
+        return proc.stdout
+
+    def stream(self, *args: str, chunk: int = 1 << 20, timeout: float = 120) -> Iterator[bytes]:
+        """A local git command's output in pieces as it comes, so the caller works on one
+        piece while git writes the next (on another core); :class:`GitError` at the end
+        when git fails or is still running after ``timeout`` seconds (then it is killed)."""
+        with tempfile.TemporaryFile() as errors:  # a file: a pipe could fill and stall git
+            proc = subprocess.Popen(
+                ["git", *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                env=self._env(None),
+                start_new_session=True,  # a group of its own: a timeout stops git's children too
+            )
+            assert proc.stdout is not None
+            expired = threading.Event()
+
+            def expire() -> None:
+                expired.set()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+
+            watchdog = threading.Timer(timeout, expire)
+            watchdog.daemon = True
+            watchdog.start()
+            try:
+                while piece := proc.stdout.read1(chunk):
+                    yield piece
+                returncode = proc.wait()
+            finally:
+                watchdog.cancel()
+                if proc.poll() is None:  # the caller stopped early
+                    proc.kill()
+                    proc.wait()
+                proc.stdout.close()
+            if expired.is_set():
+                raise GitError(f"git {args[0]} was still running after {timeout:.0f}s")
+            if returncode != 0:
+                errors.seek(0)
+                raise _failure(args[0], errors.read(64 * 1024), network=False)
+
+    def _env(
+        self, extra: Mapping[str, str] | None, *, network: bool = False, write: bool = False
+    ) -> dict[str, str]:
+        """The environment of one git command: this repository, no prompts, C locale, and
+        the credentials only for a command that talks to the remote."""
         full_env = {
             **os.environ,
             "GIT_DIR": str(self.git_dir),
@@ -102,31 +175,9 @@ class GitRepo:
         full_env.pop("GIT_WORK_TREE", None)
         if network:
             full_env.update(self.credentials.env(write=write))
-        if env:
-            full_env.update(env)
-        try:
-            proc = subprocess.run(
-                ["git", *args],
-                input=input,
-                capture_output=True,
-                env=full_env,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise RemoteUnavailable(f"git {args[0]} timed out after {timeout:.0f}s") from None
-        if proc.returncode != 0:
-            message = redact(proc.stderr.decode("utf-8", "replace").strip())
-            if network:
-                if (
-                    "stale info" in message
-                    or "fetch first" in message
-                    or "non-fast-forward" in message
-                ):
-                    raise LeaseRejected(message)
-                raise RemoteUnavailable(message or f"git {args[0]} failed")
-            raise GitError(message or f"git {args[0]} failed")
-        return proc.stdout
+        if extra:
+            full_env.update(extra)
+        return full_env
 
     # -- remote -------------------------------------------------------------------------
 

@@ -37,12 +37,27 @@ class GitTree:
         self._files: dict[str, tuple[str, str, int]] = {}  # path -> (mode, sha, size)
         self._children: dict[str, dict[str, str]] = {"": {}}  # dir -> {name: kind}
         self._has_links = False
-        out = repo.run("ls-tree", "-r", "-t", "-l", "-z", "--full-tree", commit)
-        # One decode for the whole listing (the metadata is ASCII); the few distinct modes
-        # are shared, not one string per file.
-        modes: dict[str, str] = {}
-        files, children = self._files, self._children
-        for record in out.decode("utf-8", "surrogateescape").split("\0"):
+        # The listing is parsed piece by piece while git writes the rest (50,000 skills:
+        # 24 MB). One decode per piece (the metadata is ASCII, and a piece ends at a
+        # record's end so no UTF-8 sequence is cut); the few distinct modes are shared.
+        self._modes: dict[str, str] = {}
+        rest = b""
+        for piece in repo.stream("ls-tree", "-r", "-t", "-l", "-z", "--full-tree", commit):
+            piece = rest + piece
+            cut = piece.rfind(b"\0") + 1
+            rest = piece[cut:]
+            self._add(piece[:cut].decode("utf-8", "surrogateescape"))
+        self._add(rest.decode("utf-8", "surrogateescape"))
+        self._links: dict[str, str | None] = {}  # link path -> what it resolves to
+        self._ahead: dict[str, bytes] = {}  # real path -> content read ahead, not yet read
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._finalizer = weakref.finalize(self, _close_proc, [None])
+
+    def _add(self, records: str) -> None:
+        """Take ``ls-tree -l -z`` records into the listing."""
+        modes, files, children = self._modes, self._files, self._children
+        for record in records.split("\0"):
             meta, tab, path = record.partition("\t")
             if not tab:
                 continue
@@ -62,11 +77,6 @@ class GitTree:
                     siblings[name] = "link"
                 else:
                     siblings[name] = "file" if kind == "blob" else "other"
-        self._links: dict[str, str | None] = {}  # link path -> what it resolves to
-        self._ahead: dict[str, bytes] = {}  # real path -> content read ahead, not yet read
-        self._lock = threading.Lock()
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._finalizer = weakref.finalize(self, _close_proc, [None])
 
     def __repr__(self) -> str:
         return f"GitTree({self.commit[:12]})"
