@@ -27,7 +27,7 @@ from skillport_connector.sources.tree import MemoryTree
 def skill(name: str, group: str, published: bool = True):
     from skillport_connector.catalog import Skill
 
-    return Skill(name, group, f"p/{name}", "d", "1.0.0", published, {}, "", ())
+    return Skill(name, group, f"p/{name}", "d", "1.0.0", published, ())
 
 
 def test_without_access_json_everyone_reads_and_nobody_writes():

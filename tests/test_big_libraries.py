@@ -64,8 +64,9 @@ def summary(catalog: Catalog) -> object:
     """Everything a client can see of a catalog, comparable across trees."""
     return (
         [
-            (s.id, s.version, s.description, s.body, dict(s.front_matter), s.files)
+            (s.id, s.version, s.description, doc.body, doc.data, s.files)
             for s in sorted(catalog.skills.values(), key=lambda s: s.id)
+            for doc in [catalog.document(s)]
         ],
         [(p.name, p.version, p.published, p.loadable, p.skills) for p in catalog.plugins],
         sorted(f.as_dict().items().__repr__() for f in catalog.findings),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
@@ -70,11 +71,12 @@ async def list_skills(request: Request) -> Response:
     key = ("listing", view.policy.view_key(who), surface)
     if q is not None and q.strip():
 
-        def search() -> list[Hit]:
+        def search() -> Sequence[Hit]:
             # Who may see what is worked out once per snapshot, reader kind and surface.
-            ids = lambda: frozenset(s.id for s in view.skills(surface))  # noqa: E731
-            readable = services.snapshots.memo(view.catalog, (*key, "ids"), ids)
-            return skills.search_hits(view, q, surface, readable)
+            mask = services.snapshots.memo(
+                view.catalog, (*key, "mask"), lambda: skills.visible_mask(view, surface)
+            )
+            return skills.search_hits(view, q, mask)
 
         hits = await run_in_threadpool(search)
         answer: dict[str, object] = {"count": len(hits), "surface_filter": surface, "query": q}

@@ -8,10 +8,12 @@ from types import MappingProxyType
 from typing import Any
 
 from ..names import split_ref
+from .bodies import read_bodies, read_document
 from .files import belongs_to
+from .frontmatter import SkillDocument
 from .layout import PluginRoot, plugin_root
 from .model import Finding, Plugin, Skill
-from .search import Hit, SearchIndex
+from .search import Hits, SearchIndex
 from .tree import Tree, UnsafePathError, clean_path
 
 
@@ -106,7 +108,18 @@ class Catalog:
 
     @cached_property
     def _index(self) -> SearchIndex:
-        return SearchIndex(self.skills.values())
+        skills = list(self.skills.values())
+        return SearchIndex(skills, read_bodies(self.tree, skills))
 
-    def search(self, query: str) -> list[Hit]:
-        return self._index.search(query)
+    def search(self, query: str, visible: bytes | None = None) -> Hits:
+        """Skills matching ``query``, best first; with ``visible`` (a byte per skill, in
+        :attr:`skills` order, non-zero for those to keep), only those. The first search
+        builds the index (seconds at 50,000 skills): call it off the event loop."""
+        hits = self._index.search(query)
+        return hits if visible is None else hits.keep(visible)
+
+    def document(self, skill: Skill) -> SkillDocument:
+        """``skill``'s SKILL.md as this snapshot has it, parsed: front matter and body are
+        not held in memory but read through the snapshot's tree (OSError when it cannot
+        be read)."""
+        return read_document(self.tree, skill)

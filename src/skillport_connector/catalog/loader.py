@@ -262,8 +262,6 @@ class _Loader(PluginReader):
                 description=draft["description"],
                 version=version,
                 published=plugin.published,
-                front_matter=draft["front_matter"],
-                body=draft["body"],
                 files=draft["files"],
                 author=author,
                 category=category,

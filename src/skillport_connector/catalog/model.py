@@ -51,14 +51,16 @@ class SkillFile:
 
 @dataclass(frozen=True, slots=True)
 class Skill:
+    """One skill as listed and served. What SKILL.md says beyond the name and description
+    (its front matter, its body) is not held: :meth:`~.catalog.Catalog.document` reads it
+    through the snapshot's tree when asked (:mod:`.bodies`)."""
+
     name: str
     plugin: str
     path: str  # skill folder, relative to the marketplace root ("" for the root itself)
     description: str
     version: str
     published: bool
-    front_matter: Mapping[str, Any]
-    body: str
     files: tuple[SkillFile, ...]
     author: Any = None
     category: str | None = None

@@ -1,7 +1,9 @@
 """Ranked full-text search over skills (BM25 per field, fields weighted).
 
 A skill whose *name* matches the query should beat one that merely mentions it in its
-body, so each field has its own weight. The index is built once per catalog snapshot.
+body, so each field has its own weight. The index is built once per catalog snapshot, by
+its first search: it reads each SKILL.md body once (:mod:`.bodies`) and keeps only its
+postings, packed into a few flat arrays (:class:`Postings`).
 """
 
 from __future__ import annotations
@@ -11,17 +13,21 @@ import re
 import threading
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import compress
+from typing import overload
 
 from .model import Skill
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 FIELD_WEIGHTS = {"name": 6.0, "keywords": 3.0, "tags": 3.0, "description": 2.0, "body": 1.0}
-#: Per-document term scores kept for reuse across searches (about 16 bytes each).
-MAX_CACHED_POSTINGS = 2_000_000
-#: Hits of recent queries kept (about 100 bytes each).
-MAX_CACHED_HITS = 200_000
+FIELDS = tuple(FIELD_WEIGHTS)
+#: Bytes of per-document term scores kept for reuse across searches (12 bytes a score).
+MAX_CACHED_TERM_BYTES = 6 * 1024 * 1024
+#: Bytes of recent queries' ranked hits kept (12 bytes a hit).
+MAX_CACHED_HIT_BYTES = 3 * 1024 * 1024
+_SCORE_BYTES = 12  # a document number (array "i") and a score (array "d")
 _K1 = 1.2
 _B = 0.75
 
@@ -30,15 +36,31 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
-def _fields(skill: Skill) -> dict[str, list[str]]:
-    name_tokens = tokenize(skill.name)
-    return {
-        "name": [*name_tokens, skill.name.lower()],
-        "keywords": tokenize(" ".join(skill.keywords)),
-        "tags": tokenize(" ".join(t for t in skill.tags if not t.startswith("surface:"))),
-        "description": tokenize(skill.description),
-        "body": tokenize(skill.body),
-    }
+Counted = tuple[int, list[tuple[str, int]]]  # a field's length and its terms' frequencies
+
+
+def _counted(tokens: list[str]) -> Counted:
+    return len(tokens), list(Counter(tokens).items())
+
+
+class _FieldCounts:
+    """Each field's length and term frequencies for one skill, in :data:`FIELDS` order: the
+    name's tokens and the whole lower-cased name (a one-token name counts twice), the
+    keywords, the tags (``surface:`` ones left out), the description and SKILL.md's body.
+    The keywords and tags, which a plugin's skills share, are counted once per plugin."""
+
+    def __init__(self) -> None:
+        self._shared: dict[tuple[int, tuple[str, ...]], tuple[Counted, Counted]] = {}
+
+    def __call__(self, skill: Skill, body: str) -> tuple[Counted, ...]:
+        key = (len(skill.keywords), skill.keywords + skill.tags)
+        shared = self._shared.get(key)
+        if shared is None:
+            tags = " ".join(t for t in skill.tags if not t.startswith("surface:"))
+            shared = (_counted(tokenize(" ".join(skill.keywords))), _counted(tokenize(tags)))
+            self._shared[key] = shared
+        name = _counted([*tokenize(skill.name), skill.name.lower()])
+        return name, *shared, _counted(tokenize(skill.description)), _counted(tokenize(body))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,31 +69,112 @@ class Hit:
     score: float
 
 
+class Hits(Sequence[Hit]):
+    """Ranked hits, held as two arrays (document numbers, scores); each :class:`Hit` is
+    made when it is looked at, so paging through 50,000 hits makes one page of them."""
+
+    __slots__ = ("_docs", "_scores", "_skills")
+
+    def __init__(self, skills: Sequence[Skill], docs: array[int], scores: array[float]) -> None:
+        self._skills, self._docs, self._scores = skills, docs, scores
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    @overload
+    def __getitem__(self, index: int) -> Hit: ...
+    @overload
+    def __getitem__(self, index: slice) -> Hits: ...
+    def __getitem__(self, index: int | slice) -> Hit | Hits:
+        if isinstance(index, slice):
+            return Hits(self._skills, self._docs[index], self._scores[index])
+        return Hit(self._skills[self._docs[index]], self._scores[index])
+
+    def __iter__(self) -> Iterator[Hit]:
+        skills = self._skills
+        for doc, score in zip(self._docs, self._scores, strict=True):
+            yield Hit(skills[doc], score)
+
+    def __repr__(self) -> str:
+        return f"<Hits: {len(self)}>"
+
+    def keep(self, visible: bytes) -> Hits:
+        """The hits whose document ``visible`` marks (one byte a document, non-zero kept)."""
+        flags = [visible[d] for d in self._docs]
+        docs = array("i", compress(self._docs, flags))
+        return Hits(self._skills, docs, array("d", compress(self._scores, flags)))
+
+
+class Postings:
+    """Every field's postings, packed: the terms sorted in one string, and per term and
+    field a span of (document number, term frequency) pairs in one array. At 50,000 skills
+    an array per term and field took ~35 MB (most of it the arrays' own headers); packed,
+    ~16 MB. Terms are found by binary search over the sorted terms."""
+
+    def __init__(self, fields: Sequence[dict[str, array[int]]]) -> None:
+        terms = sorted(set().union(*fields))
+        self._vocab = "".join(f"{t}\n" for t in terms)
+        self._starts = array("i", [0])  # term i is vocab[starts[i] : starts[i + 1] - 1]
+        self._spans = array("i", [0])  # term i, field f: spans[i*F + f] to spans[i*F + f + 1]
+        self._pairs = array("i")
+        for term in terms:
+            self._starts.append(self._starts[-1] + len(term) + 1)
+            for postings in fields:
+                found = postings.pop(term, None)
+                if found is not None:
+                    self._pairs.extend(found)
+                self._spans.append(len(self._pairs))
+
+    def _find(self, term: str) -> int | None:
+        vocab, starts = self._vocab, self._starts
+        lo, hi = 0, len(starts) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            word = vocab[starts[mid] : starts[mid + 1] - 1]
+            if word == term:
+                return mid
+            if word < term:
+                lo = mid + 1
+            else:
+                hi = mid
+        return None
+
+    def of(self, term: str, field: int) -> array[int]:
+        """``term``'s (document, frequency) pairs in field number ``field`` (maybe empty)."""
+        i = self._find(term)
+        if i is None:
+            return array("i")
+        at = i * len(FIELDS) + field
+        return self._pairs[self._spans[at] : self._spans[at + 1]]
+
+
 class SearchIndex:
     """Postings per field, built once per snapshot; each queried term's score per document
     (every field's BM25 share summed) is worked out on first use and kept, within
-    :data:`MAX_CACHED_POSTINGS`, so a 50,000-skill search walks one list per term."""
+    :data:`MAX_CACHED_TERM_BYTES`, so a 50,000-skill search walks one list per term."""
 
-    def __init__(self, skills: Iterable[Skill]) -> None:
-        self._skills: list[Skill] = list(skills)
-        # postings[field][term] -> doc index, term frequency, doc index, ... (compact: a
-        # list of tuples took ~120 MB for 50,000 skills)
-        self._postings: dict[str, dict[str, array[int]]] = {f: {} for f in FIELD_WEIGHTS}
-        self._lengths: dict[str, array[int]] = {f: array("i") for f in FIELD_WEIGHTS}
-        for i, skill in enumerate(self._skills):
-            for field, tokens in _fields(skill).items():
-                self._lengths[field].append(len(tokens))
-                postings = self._postings[field]
-                for term, tf in Counter(tokens).items():
+    def __init__(self, skills: Sequence[Skill], bodies: Iterable[str]) -> None:
+        self._skills = skills
+        building: list[dict[str, array[int]]] = [{} for _ in FIELDS]
+        self._lengths = [array("i") for _ in FIELDS]
+        counts = _FieldCounts()
+        for i, (skill, body) in enumerate(zip(skills, bodies, strict=True)):
+            for field, (length, terms) in enumerate(counts(skill, body)):
+                self._lengths[field].append(length)
+                postings = building[field]
+                for term, tf in terms:
                     found = postings.get(term)
                     if found is None:
+                        if not _TOKEN.fullmatch(term):
+                            continue  # a whole name with a hyphen: no query term is one
                         found = postings[term] = array("i")
                     found.extend((i, tf))
-        n = max(len(self._skills), 1)
-        self._avg = {f: (sum(v) / n) or 1.0 for f, v in self._lengths.items()}
+        self._postings = Postings(building)
+        n = max(len(skills), 1)
+        self._avg = [(sum(v) / n) or 1.0 for v in self._lengths]
         self._terms: OrderedDict[str, tuple[array[int], array[float]]] = OrderedDict()
         self._cached = 0
-        self._queries: OrderedDict[str, tuple[Hit, ...]] = OrderedDict()
+        self._queries: OrderedDict[str, Hits] = OrderedDict()
         self._cached_hits = 0
         self._lock = threading.Lock()
 
@@ -84,8 +187,8 @@ class SearchIndex:
                 return found
         n = len(self._skills)
         scores: dict[int, float] = {}
-        for field, weight in FIELD_WEIGHTS.items():
-            plist = self._postings[field].get(term)
+        for field, weight in enumerate(FIELD_WEIGHTS.values()):
+            plist = self._postings.of(term, field)
             if not plist:
                 continue
             lengths, avg, count = self._lengths[field], self._avg[field], len(plist) // 2
@@ -94,19 +197,19 @@ class SearchIndex:
             for doc, tf in zip(pairs, pairs, strict=True):
                 norm = tf * (_K1 + 1) / (tf + _K1 * (1 - _B + _B * lengths[doc] / avg))
                 scores[doc] = scores.get(doc, 0.0) + factor * norm
-        found = (array("l", scores), array("d", scores.values()))
+        found = (array("i", scores), array("d", scores.values()))
         with self._lock:
             if term not in self._terms:
                 self._terms[term] = found
-                self._cached += len(found[0])
-                while self._cached > MAX_CACHED_POSTINGS and len(self._terms) > 1:
+                self._cached += len(found[0]) * _SCORE_BYTES
+                while self._cached > MAX_CACHED_TERM_BYTES and len(self._terms) > 1:
                     _, (docs, _) = self._terms.popitem(last=False)
-                    self._cached -= len(docs)
+                    self._cached -= len(docs) * _SCORE_BYTES
         return found
 
-    def search(self, query: str, limit: int | None = None) -> list[Hit]:
-        """Every skill matching a word of ``query``, best first (the first ``limit``).
-        Recent queries' results are kept (paging through them asks the same again)."""
+    def search(self, query: str) -> Hits:
+        """Every skill matching a word of ``query``, best first. Recent queries' results
+        are kept (paging through them asks the same again)."""
         with self._lock:
             ranked = self._queries.get(query)
             if ranked is not None:
@@ -115,15 +218,15 @@ class SearchIndex:
             ranked = self._rank(query)
             with self._lock:
                 self._queries[query] = ranked
-                self._cached_hits += len(ranked)
-                while self._cached_hits > MAX_CACHED_HITS and len(self._queries) > 1:
-                    self._cached_hits -= len(self._queries.popitem(last=False)[1])
-        return list(ranked[:limit] if limit else ranked)
+                self._cached_hits += len(ranked) * _SCORE_BYTES
+                while self._cached_hits > MAX_CACHED_HIT_BYTES and len(self._queries) > 1:
+                    self._cached_hits -= len(self._queries.popitem(last=False)[1]) * _SCORE_BYTES
+        return ranked
 
-    def _rank(self, query: str) -> tuple[Hit, ...]:
+    def _rank(self, query: str) -> Hits:
         terms = list(dict.fromkeys(tokenize(query)))
         if not terms:
-            return ()
+            return Hits(self._skills, array("i"), array("d"))
         whole = query.strip().lower()
         scores: dict[int, float] = {}
         matched: dict[int, int] = {}
@@ -137,13 +240,14 @@ class SearchIndex:
             for doc, value in zip(docs, values, strict=True):
                 scores[doc] = get(doc, 0.0) + value
                 matched[doc] = count(doc, 0) + 1
-        hits: list[Hit] = []
+        ranked: list[tuple[float, str, int]] = []
         for doc, score in scores.items():
             skill = self._skills[doc]
             # Documents matching every query term rank above partial matches.
             score *= 0.5 + 0.5 * matched[doc] / len(terms)
             if skill.name == whole:
                 score += 10.0
-            hits.append(Hit(skill, round(score, 4)))
-        hits.sort(key=lambda h: (-h.score, h.skill.name))
-        return tuple(hits)
+            ranked.append((-round(score, 4), skill.name, doc))
+        ranked.sort(key=lambda r: (r[0], r[1]))
+        docs = array("i", [doc for _, _, doc in ranked])
+        return Hits(self._skills, docs, array("d", [-score for score, _, _ in ranked]))

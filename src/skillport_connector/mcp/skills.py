@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import unquote
@@ -24,7 +26,8 @@ from fastmcp.server.providers.base import Provider
 from mcp_types import PaginatedRequestParams, RequestParams
 from pydantic import PrivateAttr
 
-from ..catalog import Catalog, Skill
+from ..catalog import SKILL_FILE, Catalog, Skill
+from ..catalog.frontmatter import parse_skill_md
 from ..errors import InvalidRequest, NotFound, SkillportError, Unauthenticated
 from ..services import View
 from .errors import rpc_error
@@ -34,6 +37,8 @@ PAGE = 100
 MAX_RESOURCES = 512
 MAX_BYTES = 16 * 1024 * 1024
 TTL_MS = 60_000
+#: ``skills/list`` entries kept per snapshot (a page is 100).
+MAX_ENTRIES = 1000
 
 
 def skill_uri(name: str, path: str = "SKILL.md") -> str:
@@ -107,40 +112,55 @@ Viewer = Callable[[], View]
 
 
 class SkillIndex:
-    """Entries (front matter, digests) per snapshot, computed once per skill."""
+    """Entries (front matter, digests) per snapshot, computed once per skill while they
+    are asked for: the most recent :data:`MAX_ENTRIES` per snapshot are kept (a client
+    paging through 50,000 skills would otherwise keep an entry for each)."""
 
     def __init__(self) -> None:
-        self._cache: weakref.WeakKeyDictionary[Catalog, dict[str, dict[str, Any]]] = (
+        self._cache: weakref.WeakKeyDictionary[Catalog, OrderedDict[str, dict[str, Any]]] = (
             weakref.WeakKeyDictionary()
         )
+        self._lock = threading.Lock()
 
     def entries(self, catalog: Catalog, skills: Sequence[Skill]) -> list[dict[str, Any]]:
         """The entries of ``skills`` (reads their files once per snapshot: call off the loop)."""
         return [self.entry(catalog, s) for s in skills]
 
     def entry(self, catalog: Catalog, skill: Skill) -> dict[str, Any]:
-        per = self._cache.setdefault(catalog, {})
         ref = catalog.ref(skill)  # the bare name, or plugin:skill when the name is shared
-        if ref not in per:
-            resources = []
-            for f in skill.files:
-                data = catalog.tree.read_bytes(skill.file_path(f.path))
-                resources.append(
-                    {
-                        "uri": skill_uri(ref, f.path),
-                        "digest": "sha256:" + hashlib.sha256(data).hexdigest(),
-                        "size": len(data),
-                    }
-                )
-            frontmatter = dict(skill.front_matter)
-            frontmatter["name"] = skill.name
-            frontmatter.setdefault("description", skill.description)
-            per[ref] = {
-                "uri": skill_uri(ref),
-                "frontmatter": frontmatter,
-                "resources": resources,
+        with self._lock:
+            per = self._cache.setdefault(catalog, OrderedDict())
+            found = per.get(ref)
+            if found is not None:
+                per.move_to_end(ref)
+                return found
+        found = _entry(catalog, skill, ref)
+        with self._lock:
+            per[ref] = found
+            while len(per) > MAX_ENTRIES:
+                per.popitem(last=False)
+        return found
+
+
+def _entry(catalog: Catalog, skill: Skill, ref: str) -> dict[str, Any]:
+    """``skill``'s entry: SKILL.md's front matter as written (its name and description as
+    the catalog has them) and each file's digest and size."""
+    resources = []
+    frontmatter: dict[str, Any] = {}
+    for f in skill.files:
+        data = catalog.tree.read_bytes(skill.file_path(f.path))
+        if f.path == SKILL_FILE:
+            frontmatter = dict(parse_skill_md(data).data)
+        resources.append(
+            {
+                "uri": skill_uri(ref, f.path),
+                "digest": "sha256:" + hashlib.sha256(data).hexdigest(),
+                "size": len(data),
             }
-        return per[ref]
+        )
+    frontmatter["name"] = skill.name
+    frontmatter.setdefault("description", skill.description)
+    return {"uri": skill_uri(ref), "frontmatter": frontmatter, "resources": resources}
 
 
 def servable(skill: Skill) -> bool:

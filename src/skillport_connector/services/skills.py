@@ -6,7 +6,7 @@ by REST and MCP alike.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Iterable, Sequence
 
 from ..catalog.loader import DEFAULT_PLUGIN_ROOT
 from ..catalog.search import Hit
@@ -25,26 +25,27 @@ def list_skills(view: View, surface: str | None = None) -> list[SkillSummary]:
     return [view.summary(s) for s in view.skills(surface)]
 
 
-def search_hits(
-    view: View, query: str, surface: str | None = None, readable: Container[str] | None = None
-) -> list[Hit]:
-    """Skills matching ``query``, best first, with their score; hidden ones never appear.
-    ``readable``: the ids of every skill the reader may see on ``surface``, when known
-    (else each hit is checked). Builds the snapshot's search index on first use: call it
-    off the event loop."""
-    hits = view.catalog.search(query[:MAX_QUERY])
-    if readable is not None:
-        return [hit for hit in hits if hit.skill.id in readable]
-    return [
-        hit
-        for hit in hits
-        if view.can_read(hit.skill) and (surface is None or hit.skill.available_on(surface))
-    ]
+def visible_mask(view: View, surface: str | None = None) -> bytes | None:
+    """A byte per skill of the snapshot (in catalog order), 1 for each the reader may see
+    on ``surface``; None when that is every skill."""
+    mask = bytes(
+        view.can_read(s) and (surface is None or s.available_on(surface))
+        for s in view.catalog.skills.values()
+    )
+    return None if 0 not in mask else mask
+
+
+def search_hits(view: View, query: str, mask: bytes | None) -> Sequence[Hit]:
+    """Skills matching ``query``, best first, with their score; only those ``mask`` (from
+    :func:`visible_mask`: the reader's on one surface) keeps, so hidden ones never appear.
+    Builds the snapshot's search index on first use: call it off the event loop."""
+    return view.catalog.search(query[:MAX_QUERY], mask)
 
 
 def search_skills(view: View, query: str, surface: str | None = None) -> list[SkillSummary]:
-    """The summaries of :func:`search_hits`."""
-    return [view.summary(hit.skill, hit.score) for hit in search_hits(view, query, surface)]
+    """The summaries of :func:`search_hits` for ``view``'s reader on ``surface``."""
+    hits = search_hits(view, query, visible_mask(view, surface))
+    return [view.summary(hit.skill, hit.score) for hit in hits]
 
 
 def get_skill(view: View, name: str) -> SkillDetail:
