@@ -72,8 +72,8 @@ async def list_skills(request: Request) -> Response:
 
         def search() -> list[Hit]:
             # Who may see what is worked out once per snapshot, reader kind and surface.
-            ids = lambda: frozenset(s.id for s in view.skills(surface))  # noqa: E731
-            readable = services.snapshots.memo(view.catalog, (*key, "ids"), ids)
+            mask = lambda: skills.readable_mask(view, surface)  # noqa: E731
+            readable = services.snapshots.memo(view.catalog, (*key, "mask"), mask)
             return skills.search_hits(view, q, surface, readable)
 
         hits = await run_in_threadpool(search)

@@ -6,7 +6,7 @@ by REST and MCP alike.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Iterable
 
 from ..catalog.loader import DEFAULT_PLUGIN_ROOT
 from ..catalog.search import Hit
@@ -25,16 +25,23 @@ def list_skills(view: View, surface: str | None = None) -> list[SkillSummary]:
     return [view.summary(s) for s in view.skills(surface)]
 
 
+def readable_mask(view: View, surface: str | None = None) -> bytes:
+    """Which skills of the snapshot the reader may see on ``surface``: byte ``i`` is 1
+    for the ``i``-th skill of ``Catalog.skills`` (a search hit's ``doc``)."""
+    visible = {id(skill) for skill in view.skills(surface)}
+    return bytes(id(skill) in visible for skill in view.catalog.skills.values())
+
+
 def search_hits(
-    view: View, query: str, surface: str | None = None, readable: Container[str] | None = None
+    view: View, query: str, surface: str | None = None, readable: bytes | None = None
 ) -> list[Hit]:
     """Skills matching ``query``, best first, with their score; hidden ones never appear.
-    ``readable``: the ids of every skill the reader may see on ``surface``, when known
+    ``readable``: the :func:`readable_mask` of the reader and ``surface``, when known
     (else each hit is checked). Builds the snapshot's search index on first use: call it
     off the event loop."""
     hits = view.catalog.search(query[:MAX_QUERY])
     if readable is not None:
-        return [hit for hit in hits if hit.skill.id in readable]
+        return [hit for hit in hits if readable[hit.doc]]
     return [
         hit
         for hit in hits

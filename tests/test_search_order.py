@@ -1,0 +1,42 @@
+"""The search index's order: best score first, equal scores by name, and each hit's
+position in the snapshot (what a reader's visibility mask is indexed by)."""
+
+from __future__ import annotations
+
+from skillport_connector.catalog.model import Skill
+from skillport_connector.catalog.search import SearchIndex
+
+
+def skill(name: str, body: str, plugin: str = "p") -> Skill:
+    return Skill(name, plugin, f"{plugin}/{name}", "d", "1.0.0", True, {}, body, ())
+
+
+def names(index: SearchIndex, query: str) -> list[str]:
+    return [hit.skill.name for hit in index.search(query)]
+
+
+def test_equal_scores_come_in_name_order_when_most_skills_match():
+    index = SearchIndex(skill(n, "shared words") for n in ["delta", "alpha", "charlie", "bravo"])
+    assert names(index, "shared") == ["alpha", "bravo", "charlie", "delta"]
+
+
+def test_equal_scores_come_in_name_order_when_few_skills_match():
+    others = [skill(f"other-{i:03d}", "nothing here") for i in range(100)]
+    index = SearchIndex([*others, skill("zulu", "rare"), skill("echo", "rare")])
+    assert names(index, "rare") == ["echo", "zulu"]
+
+
+def test_one_name_in_two_plugins_keeps_snapshot_order_among_equal_scores():
+    index = SearchIndex([skill("same", "word", "b"), skill("same", "word", "a")])
+    assert [h.skill.plugin for h in index.search("word")] == ["b", "a"]
+
+
+def test_a_better_score_comes_before_a_better_name():
+    index = SearchIndex([skill("alpha", "word"), skill("zulu", "word word word zulu")])
+    assert names(index, "word") == ["zulu", "alpha"]
+
+
+def test_each_hit_knows_its_position_in_the_snapshot():
+    skills = [skill(f"s{i}", "even" if i % 2 == 0 else "odd") for i in range(10)]
+    hits = SearchIndex(skills).search("even")
+    assert hits and all(skills[hit.doc] is hit.skill for hit in hits)
