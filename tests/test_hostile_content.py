@@ -19,6 +19,7 @@ from skillport_connector.access import AccessPolicy
 from skillport_connector.catalog import Limits, load_catalog
 from skillport_connector.catalog.files import TooManyEntries, entries_under
 from skillport_connector.catalog.semver import InvalidVersion, Version, is_newer
+from skillport_connector.catalog.tree import Entry
 from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
 from skillport_connector.sources.tree import DirectoryTree, EntryKind, MemoryTree
 
@@ -259,6 +260,35 @@ def test_git_tree_reports_a_link_cycle_as_an_escape(tmp_path):
     os.symlink("a", root / "b")
     tree = _git_tree(root)
     assert tree.kind("a") is EntryKind.ESCAPE and tree.resolve("a") is None
+    tree.close()
+
+
+def test_git_tree_lists_every_kind_of_entry_by_name(tmp_path):
+    root = tmp_path / "r"
+    (root / "d/sub").mkdir(parents=True)
+    (root / "d/b-c.txt").write_text("12345")
+    (root / "d/run.sh").write_text("#!/bin/sh\n")
+    os.chmod(root / "d/run.sh", 0o755)
+    os.symlink("b-c.txt", root / "d/link")
+    os.symlink("/etc/passwd", root / "d/out")
+    (root / "d/sub/x").write_text("x")
+    tree = _git_tree(root)
+    git = ["git", "-C", str(root)]
+    commit = tree.commit  # a submodule: a commit in the tree, not a blob
+    subprocess.run([*git, "update-index", "--add", "--cacheinfo", f"160000,{commit},d/mod"])
+    out = subprocess.run([*git, "write-tree"], capture_output=True, text=True, check=True)
+    tree = GitTree(tree.repo, out.stdout.strip())
+    assert tree.list_dir("d") == [
+        Entry("b-c.txt", EntryKind.FILE, 5),
+        Entry("link", EntryKind.FILE, 5, "d/b-c.txt"),
+        Entry("mod", EntryKind.OTHER),
+        Entry("out", EntryKind.ESCAPE),
+        Entry("run.sh", EntryKind.FILE, 10, None, True),
+        Entry("sub", EntryKind.DIR),
+    ]
+    assert [tree.kind(p) for p in ("d", "d/sub/x", "d/mod", "d/out", "d/none")] == [
+        EntryKind.DIR, EntryKind.FILE, EntryKind.OTHER, EntryKind.ESCAPE, None
+    ]  # fmt: skip
     tree.close()
 
 
