@@ -6,8 +6,9 @@ For generated libraries of each size (``catalog_bench.make_marketplace``: 10 ski
 plugin, SKILL.md and a reference file each, committed to a git repository) it prints:
 
 * catalog load from the git snapshot (what production serves: ``GitTree`` + loader) and
-  from the folder, each in a fresh process: wall seconds, CPU seconds (the process and its
-  git children: the machine is shared, so CPU is the steadier figure), peak RSS;
+  from the folder, each in a fresh process, loaded as the sources load (collector paused:
+  ``heap.loading``): wall seconds, CPU seconds (the process and its git children: the
+  machine is shared, so CPU is the steadier figure), peak RSS;
 * a real server (``serve`` on the git repository): start-up to healthy, RSS after start
   and after the requests below, and p50/p99 of sequential requests on one connection:
   the default listing, a page of 100 from the middle, searches (a skill's name, a common
@@ -54,6 +55,7 @@ LOAD_PROBE = textwrap.dedent(
     """
     import json, os, resource, sys, time
     from pathlib import Path
+    from skillport_connector import heap
     from skillport_connector.catalog import load_catalog
     from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
     from skillport_connector.sources.tree import DirectoryTree
@@ -68,8 +70,9 @@ LOAD_PROBE = textwrap.dedent(
         repo = GitRepo(Path(path), "file:///unused", "main", Credentials())
         commit = repo.rev_parse("main")
     c, t = cpu(), time.perf_counter()
-    tree = GitTree(repo, commit) if kind == "git" else DirectoryTree(path)
-    catalog = load_catalog(tree)
+    with heap.loading():  # as the sources load (the collector paused)
+        tree = GitTree(repo, commit) if kind == "git" else DirectoryTree(path)
+        catalog = load_catalog(tree)
     print(json.dumps({
         "seconds": time.perf_counter() - t, "cpu": cpu() - c,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -19,6 +19,7 @@ from skillport_connector.access import AccessPolicy
 from skillport_connector.catalog import Limits, load_catalog
 from skillport_connector.catalog.files import TooManyEntries, entries_under
 from skillport_connector.catalog.semver import InvalidVersion, Version, is_newer
+from skillport_connector.catalog.tree import Entry
 from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
 from skillport_connector.sources.tree import DirectoryTree, EntryKind, MemoryTree
 
@@ -42,7 +43,7 @@ def encodes(catalog) -> None:
         json.dumps(
             {
                 "name": skill.name,
-                "fm": dict(skill.front_matter),
+                "fm": catalog.document(skill).data,
                 "files": [f.path for f in skill.files],
             },
             ensure_ascii=False,
@@ -105,13 +106,13 @@ def test_a_nested_skill_owns_only_paths_inside_its_folder(load):
 @pytest.mark.parametrize("value", ["2024-02-30", "2024-13-01", "2024-01-01 25:61:00"])
 def test_an_impossible_date_in_front_matter_is_a_warning_and_kept_as_text(load, value):
     cat = load(single(f"name: s\nupdated: {value}"))
-    assert cat.skill("s").front_matter["updated"] == value
+    assert cat.document(cat.skill("s")).data["updated"] == value
     assert any("not a valid date" in m for m in messages(cat, "warning"))
 
 
 def test_a_valid_date_in_front_matter_stays_plain_text(load):
     cat = load(single("name: s\nupdated: 2024-02-29"))
-    assert cat.skill("s").front_matter["updated"] == "2024-02-29"
+    assert cat.document(cat.skill("s")).data["updated"] == "2024-02-29"
 
 
 def test_a_huge_integer_in_front_matter_is_an_error_not_a_crash(load):
@@ -262,6 +263,35 @@ def test_git_tree_reports_a_link_cycle_as_an_escape(tmp_path):
     tree.close()
 
 
+def test_git_tree_lists_every_kind_of_entry_by_name(tmp_path):
+    root = tmp_path / "r"
+    (root / "d/sub").mkdir(parents=True)
+    (root / "d/b-c.txt").write_text("12345")
+    (root / "d/run.sh").write_text("#!/bin/sh\n")
+    os.chmod(root / "d/run.sh", 0o755)
+    os.symlink("b-c.txt", root / "d/link")
+    os.symlink("/etc/passwd", root / "d/out")
+    (root / "d/sub/x").write_text("x")
+    tree = _git_tree(root)
+    git = ["git", "-C", str(root)]
+    commit = tree.commit  # a submodule: a commit in the tree, not a blob
+    subprocess.run([*git, "update-index", "--add", "--cacheinfo", f"160000,{commit},d/mod"])
+    out = subprocess.run([*git, "write-tree"], capture_output=True, text=True, check=True)
+    tree = GitTree(tree.repo, out.stdout.strip())
+    assert tree.list_dir("d") == [
+        Entry("b-c.txt", EntryKind.FILE, 5),
+        Entry("link", EntryKind.FILE, 5, "d/b-c.txt"),
+        Entry("mod", EntryKind.OTHER),
+        Entry("out", EntryKind.ESCAPE),
+        Entry("run.sh", EntryKind.FILE, 10, None, True),
+        Entry("sub", EntryKind.DIR),
+    ]
+    assert [tree.kind(p) for p in ("d", "d/sub/x", "d/mod", "d/out", "d/none")] == [
+        EntryKind.DIR, EntryKind.FILE, EntryKind.OTHER, EntryKind.ESCAPE, None
+    ]  # fmt: skip
+    tree.close()
+
+
 # -- 7. an in-tree symlink may not leave the skill's folder ---------------------------------
 
 
@@ -324,7 +354,7 @@ def test_an_alias_bomb_expands_to_nothing(load):
     )
     cat = load(single("name: s\n" + bomb.strip()))
     skill = cat.skill("p")
-    assert skill is not None and len(json.dumps(dict(skill.front_matter))) < 1000
+    assert skill is not None and len(json.dumps(cat.document(skill).data)) < 1000
     assert any("alias" in m for m in messages(cat, "error"))
 
 

@@ -10,13 +10,25 @@ the previous snapshot, now garbage, be collected.
 is right before listening (:func:`freeze_start`): a full collection of the ~200,000
 objects of a fresh process found ~10,000 garbage objects and took 0.1 to 1 s, a tenth of
 the start. The app's own start (:func:`started`) then collects only what came after.
+
+A later snapshot is built with automatic collection paused too (:func:`loading`): a
+50,000-skill load made 8 full collections, 0.6 to 0.9 s of walking objects that all live
+until the next swap. The swap's :func:`settle` collects once. While a load runs (seconds
+at that size) other threads' cyclic garbage waits for it; their plain garbage is freed
+at once as always.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _start_frozen = False
+_lock = threading.Lock()
+_loads = 0  # loads running now
+_resume = False  # whether collection was on when the first of them began
 
 
 def freeze_start() -> None:
@@ -42,3 +54,22 @@ def settle(_commit: str | None = None) -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+
+
+@contextmanager
+def loading() -> Iterator[None]:
+    """Pause automatic collection while a snapshot is built; resume it (if it was on)
+    when the last of the loads running at once ends."""
+    global _loads, _resume
+    with _lock:
+        if _loads == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _loads += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _loads -= 1
+            if _loads == 0 and _resume:
+                gc.enable()

@@ -68,24 +68,18 @@ async def list_skills(request: Request) -> Response:
     etag = etag_for(services, view, request)
     if (unchanged := not_modified(request, etag)) is not None:
         return unchanged
-    key = ("listing", view.policy.view_key(who), surface)
     if q is not None and q.strip():
 
         def search() -> Sequence[Hit]:
-            # Who may see what is worked out once per snapshot, reader kind and surface.
-            mask = services.snapshots.memo(
-                view.catalog, (*key, "mask"), lambda: skills.visible_mask(view, surface)
-            )
-            return skills.search_hits(view, q, mask)
+            readable = services.readable_mask(view, surface)
+            return skills.search_hits(view, q, surface, readable)
 
         hits = await run_in_threadpool(search)
         answer: dict[str, object] = {"count": len(hits), "surface_filter": surface, "query": q}
         found = paged(answer, hits, page, lambda h: view.summary(h.skill, h.score).rest())
         return validated(json_response(found), etag)
     if page is not None:
-        visible = services.snapshots.memo(
-            view.catalog, (*key, "skills"), lambda: view.skills(surface)
-        )
+        visible = services.visible(view, surface)
         answer = {"count": len(visible), "surface_filter": surface}
         listed = paged(answer, visible, page, lambda s: view.summary(s).rest())
         return validated(json_response(listed), etag)

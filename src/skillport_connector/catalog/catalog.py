@@ -111,12 +111,10 @@ class Catalog:
         skills = list(self.skills.values())
         return SearchIndex(skills, read_bodies(self.tree, skills))
 
-    def search(self, query: str, visible: bytes | None = None) -> Hits:
-        """Skills matching ``query``, best first; with ``visible`` (a byte per skill, in
-        :attr:`skills` order, non-zero for those to keep), only those. The first search
-        builds the index (seconds at 50,000 skills): call it off the event loop."""
-        hits = self._index.search(query)
-        return hits if visible is None else hits.keep(visible)
+    def search(self, query: str) -> Hits:
+        """Skills matching ``query``, best first. The first search builds the index
+        (seconds at 50,000 skills): call it off the event loop."""
+        return self._index.search(query)
 
     def document(self, skill: Skill) -> SkillDocument:
         """``skill``'s SKILL.md as this snapshot has it, parsed: front matter and body are

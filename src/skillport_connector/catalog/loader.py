@@ -324,7 +324,7 @@ def _source_folders(entries: list[Any], base: str | None) -> list[str]:
 def load_catalog(tree: Tree, limits: Limits | None = None) -> Catalog:
     """Load a marketplace tree into an immutable catalog. Never raises on bad content.
 
-    The garbage collector is left alone: pausing it is a process-wide switch that other
-    threads (and concurrent loads) would feel, for a saving measured at a few percent.
+    The garbage collector is left alone here (pure code); the sources pause it around a
+    load (:func:`skillport_connector.heap.loading`), which saves 10-15 % at 50,000 skills.
     """
     return _Loader(tree, limits or Limits()).load()

@@ -30,7 +30,7 @@ def add_classic_tools(mcp: FastMCP, services: Services, view: Callable[[], View]
     )
     def list_skills(surface: Surface | None = None, cursor: str | None = None) -> dict[str, Any]:
         reader = view()
-        visible = reader.skills(surface)
+        visible = services.visible(reader, surface)
         start = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else 0
         shown = [reader.summary(s).mcp() for s in visible[start : start + MAX_LISTED]]
         answer: dict[str, Any] = {"count": len(visible), "skills": shown}
@@ -43,8 +43,10 @@ def add_classic_tools(mcp: FastMCP, services: Services, view: Callable[[], View]
         description="Search skills by words in their name, description, tags and instructions."
     )
     def search_skills(query: Annotated[str, Field(max_length=500)]) -> dict[str, Any]:
-        hits = [s.mcp() for s in skills.search_skills(view(), query)]
-        return {"count": len(hits), "skills": hits[:MAX_HITS]}
+        reader = view()
+        hits = skills.search_hits(reader, query, readable=services.readable_mask(reader))
+        shown = [reader.summary(hit.skill, hit.score).mcp() for hit in hits[:MAX_HITS]]
+        return {"count": len(hits), "skills": shown}
 
     @mcp.tool(description="One skill: its SKILL.md and the list of its files.")
     def get_skill(name: str) -> dict[str, Any]:

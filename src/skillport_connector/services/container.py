@@ -14,6 +14,7 @@ from ..auth import Identity, TokenService
 from ..auth.oauth import OAuthServer
 from ..auth.ratelimit import RateLimiter
 from ..catalog import Catalog
+from ..catalog.model import Skill
 from ..clock import Clock, system_clock
 from ..errors import Unauthenticated
 from ..metrics import Metrics
@@ -22,6 +23,7 @@ from ..sources.base import Source
 from ..store import Store
 from .freshness import Freshness
 from .packages import PackageLinks
+from .skills import readable_mask
 from .snapshots import Snapshots
 from .tickets import Tickets
 from .view import View
@@ -72,6 +74,19 @@ class Services:
         """``who``'s view of ``catalog`` (default: the snapshot served now)."""
         catalog = catalog if catalog is not None else self.source.catalog
         return View(who, catalog, self.snapshots.policy(catalog))
+
+    def visible(self, view: View, surface: str | None = None) -> list[Skill]:
+        """The skills ``view``'s reader may use on ``surface``, in catalog order: worked
+        out once per snapshot, reader kind and surface (50,000 skills: ~20 ms each)."""
+        key = ("visible", view.policy.view_key(view.who), surface)
+        return self.snapshots.memo(view.catalog, key, lambda: view.skills(surface))
+
+    def readable_mask(self, view: View, surface: str | None = None) -> bytes:
+        """:func:`.skills.readable_mask`, once per snapshot, reader kind and surface."""
+        key = ("mask", view.policy.view_key(view.who), surface)
+        return self.snapshots.memo(
+            view.catalog, key, lambda: readable_mask(self.visible(view, surface), view.catalog)
+        )
 
 
 def build_services(

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ..catalog import Catalog
 from ..catalog.loader import DEFAULT_PLUGIN_ROOT
+from ..catalog.model import Skill
 from ..catalog.search import Hit
 from ..catalog.semver import is_newer
 from ..errors import Unavailable
@@ -25,27 +27,34 @@ def list_skills(view: View, surface: str | None = None) -> list[SkillSummary]:
     return [view.summary(s) for s in view.skills(surface)]
 
 
-def visible_mask(view: View, surface: str | None = None) -> bytes | None:
-    """A byte per skill of the snapshot (in catalog order), 1 for each the reader may see
-    on ``surface``; None when that is every skill."""
-    mask = bytes(
-        view.can_read(s) and (surface is None or s.available_on(surface))
-        for s in view.catalog.skills.values()
-    )
-    return None if 0 not in mask else mask
+def readable_mask(visible: Iterable[Skill], catalog: Catalog) -> bytes:
+    """Which skills of ``catalog`` are among ``visible`` (what a reader may see on a
+    surface): byte ``i`` is 1 for the ``i``-th skill of ``Catalog.skills`` (a search hit's
+    ``doc``), so filtering 50,000 hits costs a byte lookup each."""
+    seen = {id(skill) for skill in visible}
+    return bytes(id(skill) in seen for skill in catalog.skills.values())
 
 
-def search_hits(view: View, query: str, mask: bytes | None) -> Sequence[Hit]:
-    """Skills matching ``query``, best first, with their score; only those ``mask`` (from
-    :func:`visible_mask`: the reader's on one surface) keeps, so hidden ones never appear.
-    Builds the snapshot's search index on first use: call it off the event loop."""
-    return view.catalog.search(query[:MAX_QUERY], mask)
+def search_hits(
+    view: View, query: str, surface: str | None = None, readable: bytes | None = None
+) -> Sequence[Hit]:
+    """Skills matching ``query``, best first, with their score; hidden ones never appear.
+    ``readable``: the :func:`readable_mask` of the reader and ``surface``, when known
+    (else each hit is checked). Builds the snapshot's search index on first use: call it
+    off the event loop."""
+    hits = view.catalog.search(query[:MAX_QUERY])
+    if readable is not None:
+        return hits.keep(readable)
+    return [
+        hit
+        for hit in hits
+        if view.can_read(hit.skill) and (surface is None or hit.skill.available_on(surface))
+    ]
 
 
 def search_skills(view: View, query: str, surface: str | None = None) -> list[SkillSummary]:
-    """The summaries of :func:`search_hits` for ``view``'s reader on ``surface``."""
-    hits = search_hits(view, query, visible_mask(view, surface))
-    return [view.summary(hit.skill, hit.score) for hit in hits]
+    """The summaries of :func:`search_hits`."""
+    return [view.summary(hit.skill, hit.score) for hit in search_hits(view, query, surface)]
 
 
 def get_skill(view: View, name: str) -> SkillDetail:

@@ -20,7 +20,7 @@ import logging
 import threading
 from pathlib import Path
 
-from .. import errors
+from .. import errors, heap
 from ..catalog import Catalog, Limits, load_catalog
 from ..clock import Clock, system_clock
 from .base import SnapshotListener, UpstreamHealth, Validator, WriteResult
@@ -127,7 +127,8 @@ class GitSource:
         return f"{public_url(self.repo.url)}#{self.repo.branch}"
 
     def _load(self, commit: str) -> Catalog:
-        return load_catalog(GitTree(self.repo, commit), self.limits)
+        with heap.loading():
+            return load_catalog(GitTree(self.repo, commit), self.limits)
 
     def _fetch(self) -> str:
         self.last_check_at = self.clock()

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 #: Links followed in a row before a path is taken for a loop (Linux's own limit).
 MAX_LINK_HOPS = 40
+#: git's modes of a symlink and of a submodule (a commit, not a blob).
+LINK = "120000"
+GITLINK = "160000"
 
 
 class GitTree:
@@ -35,7 +38,10 @@ class GitTree:
         self.repo = repo
         self.commit = commit
         self._files: dict[str, tuple[str, str, int]] = {}  # path -> (mode, sha, size)
-        self._children: dict[str, dict[str, str]] = {"": {}}  # dir -> {name: kind}
+        # dir -> the paths of its entries: the very string objects that key ``_files`` and
+        # ``_children`` (a dict of names per folder held ~40 MB more at 50,000 skills).
+        children: dict[str, list[str]] = {"": []}
+        self._children: dict[str, tuple[str, ...]] = {}
         self._has_links = False
         # The listing is parsed piece by piece while git writes the rest (50,000 skills:
         # 24 MB). One decode per piece (the metadata is ASCII, and a piece ends at a
@@ -46,37 +52,34 @@ class GitTree:
             piece = rest + piece
             cut = piece.rfind(b"\0") + 1
             rest = piece[cut:]
-            self._add(piece[:cut].decode("utf-8", "surrogateescape"))
-        self._add(rest.decode("utf-8", "surrogateescape"))
+            self._add(piece[:cut].decode("utf-8", "surrogateescape"), children)
+        self._add(rest.decode("utf-8", "surrogateescape"), children)
+        self._children = {folder: tuple(paths) for folder, paths in children.items()}
         self._links: dict[str, str | None] = {}  # link path -> what it resolves to
         self._ahead: dict[str, bytes] = {}  # real path -> content read ahead, not yet read
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._finalizer = weakref.finalize(self, _close_proc, [None])
 
-    def _add(self, records: str) -> None:
-        """Take ``ls-tree -l -z`` records into the listing."""
-        modes, files, children = self._modes, self._files, self._children
+    def _add(self, records: str, children: dict[str, list[str]]) -> None:
+        """Take ``ls-tree -l -z`` records into the listing (a folder comes before what
+        it holds)."""
+        modes, files = self._modes, self._files
         for record in records.split("\0"):
             meta, tab, path = record.partition("\t")
             if not tab:
                 continue
             mode, kind, sha, size = meta.split()
-            mode = modes.setdefault(mode, mode)
-            parent, _, name = path.rpartition("/")
-            siblings = children.get(parent)
-            if siblings is None:
-                siblings = children[parent] = {}
+            siblings = children.get(path.rpartition("/")[0])
+            if siblings is None:  # not listed before its entries: not from ls-tree -t
+                continue
+            siblings.append(path)
             if kind == "tree":
-                children.setdefault(path, {})
-                siblings[name] = "dir"
+                children[path] = []
             else:
+                mode = modes.setdefault(mode, mode)
                 files[path] = (mode, sha, int(size) if size.isdigit() else 0)
-                if mode == "120000":
-                    self._has_links = True
-                    siblings[name] = "link"
-                else:
-                    siblings[name] = "file" if kind == "blob" else "other"
+                self._has_links = self._has_links or mode == LINK
 
     def __repr__(self) -> str:
         return f"GitTree({self.commit[:12]})"
@@ -95,7 +98,7 @@ class GitTree:
         for part in path.split("/") if path else []:
             candidate = f"{cur}/{part}" if cur else part
             entry = self._files.get(candidate)
-            if entry is not None and entry[0] == "120000":
+            if entry is not None and entry[0] == LINK:
                 if candidate not in self._links:
                     if candidate in chain or len(chain) >= MAX_LINK_HOPS:
                         return None  # a loop, or a chain too long to be anything else
@@ -133,25 +136,25 @@ class GitTree:
         real = self._resolve(rel)
         if real is not None:
             return self._kind_of_real(real)
-        parent, _, name = rel.rpartition("/")
-        return EntryKind.ESCAPE if self._children.get(parent, {}).get(name) == "link" else None
+        entry = self._files.get(rel)
+        return EntryKind.ESCAPE if entry is not None and entry[0] == LINK else None
 
     def list_dir(self, path: str) -> list[Entry]:
         real = self._resolve(clean_path(path))
         if real is None or real not in self._children:
             raise NotADirectoryError(path or ".")
+        cut = len(real) + 1 if real else 0
         entries = []
-        for name, kind in sorted(self._children[real].items()):
-            child = f"{real}/{name}" if real else name
-            if kind == "dir":
+        for child in sorted(self._children[real]):  # one prefix: sorted by name
+            name = child[cut:]
+            file = self._files.get(child)
+            if file is None:
                 entries.append(Entry(name, EntryKind.DIR))
-            elif kind == "file":
-                mode, _, size = self._files[child]
-                if mode == "160000":
-                    entries.append(Entry(name, EntryKind.OTHER))
-                else:
-                    entries.append(Entry(name, EntryKind.FILE, size, None, mode == "100755"))
-            elif kind == "link":
+            elif file[0] == GITLINK:
+                entries.append(Entry(name, EntryKind.OTHER))
+            elif file[0] != LINK:
+                entries.append(Entry(name, EntryKind.FILE, file[2], None, file[0] == "100755"))
+            else:
                 target = self._resolve(child)
                 if target is None:
                     entries.append(Entry(name, EntryKind.ESCAPE))
@@ -160,8 +163,6 @@ class GitTree:
                     size = self._files[target][2] if k is EntryKind.FILE else 0
                     executable = k is EntryKind.FILE and self._files[target][0] == "100755"
                     entries.append(Entry(name, k, size, target, executable))
-            else:
-                entries.append(Entry(name, EntryKind.OTHER))
         return entries
 
     def size(self, path: str) -> int:
@@ -202,7 +203,7 @@ class GitTree:
                 self._ahead = self._read_many(wanted)
 
     def files(self) -> list[str]:
-        return sorted(p for p, (mode, _, _) in self._files.items() if mode != "120000")
+        return sorted(p for p, (mode, _, _) in self._files.items() if mode != LINK)
 
     # -- blobs ----------------------------------------------------------------------------
 

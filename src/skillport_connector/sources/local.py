@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from .. import heap
 from ..catalog import Catalog, Limits, load_catalog
 from ..clock import Clock, system_clock
 from .base import UpstreamHealth
@@ -40,7 +41,8 @@ class LocalSource:
         self._catalog = self._load()
 
     def _load(self) -> Catalog:
-        catalog = load_catalog(DirectoryTree(self.path), self.limits)
+        with heap.loading():
+            catalog = load_catalog(DirectoryTree(self.path), self.limits)
         self.loaded_at = self.clock()
         return catalog
 
