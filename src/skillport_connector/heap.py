@@ -20,9 +20,11 @@ at once as always.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 _start_frozen = False
@@ -45,15 +47,41 @@ def started() -> None:
     if _start_frozen:
         gc.collect()
         gc.freeze()
+        release()
     else:
         settle()
 
 
 def settle(_commit: str | None = None) -> None:
-    """Collect, then exempt everything alive from future collections (after a swap)."""
+    """Collect, then exempt everything alive from future collections (after a swap), and
+    hand the memory the load freed back to the system (:func:`release`)."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+    release()
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_trim = _malloc_trim()
+
+
+def release() -> bool:
+    """Return the C heap's free pages to the system (glibc ``malloc_trim``; ~1 ms). A load
+    frees much of what it built (file contents, parsed front matter) in holes between the
+    records it keeps, which the C heap otherwise holds on to: 50,000 skills, ~14 MB of
+    RSS. False where there is no such call."""
+    if _trim is None:
+        return False
+    _trim(0)
+    return True
 
 
 @contextmanager

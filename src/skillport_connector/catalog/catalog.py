@@ -111,6 +111,11 @@ class Catalog:
         skills = list(self.skills.values())
         return SearchIndex(skills, read_bodies(self.tree, skills))
 
+    @property
+    def indexed(self) -> bool:
+        """Whether the search index is built (by the first :meth:`search`)."""
+        return "_index" in self.__dict__
+
     def search(self, query: str) -> Hits:
         """Skills matching ``query``, best first. The first search builds the index
         (seconds at 50,000 skills): call it off the event loop."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from .. import heap
 from ..catalog import Catalog
 from ..catalog.loader import DEFAULT_PLUGIN_ROOT
 from ..catalog.model import Skill
@@ -42,7 +43,10 @@ def search_hits(
     ``readable``: the :func:`readable_mask` of the reader and ``surface``, when known
     (else each hit is checked). Builds the snapshot's search index on first use: call it
     off the event loop."""
+    first = not view.catalog.indexed
     hits = view.catalog.search(query[:MAX_QUERY])
+    if first:  # building the index freed ~35 MB of postings lists at 50,000 skills
+        heap.release()
     if readable is not None:
         return hits.keep(readable)
     return [
