@@ -37,9 +37,14 @@ class Catalog:
         self.tree = tree
         self.marketplace = MappingProxyType(dict(marketplace))
         self.plugins = plugins
-        self._by_name: dict[str, list[Skill]] = {}
+        # Each name's skill, and for the few names several plugins share, all of them (a
+        # list per name took ~6 MB at 50,000 skills).
+        self._by_name: dict[str, Skill] = {}
+        self._shared: dict[str, list[Skill]] = {}
         for s in skills.values():
-            self._by_name.setdefault(s.name, []).append(s)
+            first = self._by_name.setdefault(s.name, s)
+            if first is not s:
+                self._shared.setdefault(s.name, [first]).append(s)
         #: Every skill, keyed by its reference: the bare name when no other plugin has
         #: that name (a marketplace without duplicates keys by name, as always), the
         #: qualified ``plugin:skill`` id otherwise.
@@ -75,13 +80,19 @@ class Catalog:
 
     def ref(self, skill: Skill) -> str:
         """How the skill is named on the wire: its bare name when unique, else its id."""
-        return skill.name if len(self._by_name.get(skill.name, ())) == 1 else skill.id
+        unique = skill.name in self._by_name and skill.name not in self._shared
+        return skill.name if unique else skill.id
 
     def candidates(self, ref: str) -> list[Skill]:
         """Every skill ``ref`` may mean: a qualified ``plugin:skill`` names at most one,
         a bare name every plugin's skill of that name."""
         plugin, name = split_ref(ref)
-        found = self._by_name.get(name, [])
+        shared = self._shared.get(name)
+        if shared is not None:
+            found = shared
+        else:
+            one = self._by_name.get(name)
+            found = [] if one is None else [one]
         return found if plugin is None else [s for s in found if s.plugin == plugin]
 
     def skill(self, ref: str) -> Skill | None:
