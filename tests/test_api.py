@@ -436,6 +436,28 @@ def test_openapi_describes_every_route(client):
     assert "security" not in spec["paths"]["/install.sh"]["get"]
 
 
+def test_openapi_documents_the_conditional_answers(client, auth):
+    paths = client.get("/openapi.json").json()["paths"]
+    conditional = {
+        (path, method)
+        for path, ops in paths.items()
+        for method, op in ops.items()
+        if "304" in op["responses"]
+    }
+    assert conditional == {
+        ("/api/skills", "get"),
+        ("/api/skills/{name}", "get"),
+        ("/api/check-updates", "post"),
+    }
+    for path, method in conditional:
+        op = paths[path][method]
+        assert {"ETag", "Cache-Control"} <= set(op["responses"]["200"]["headers"])
+        assert any(p["name"] == "If-None-Match" for p in op["parameters"])
+    etag = client.get("/api/skills/csv-profiler", headers=auth).headers["ETag"]
+    again = client.get("/api/skills/csv-profiler", headers={**auth, "If-None-Match": etag})
+    assert again.status_code == 304  # what the document says is what the server does
+
+
 def test_openapi_shapes_match_what_the_server_sends(client, auth):
     from skillport_connector.api import schemas
 

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..conditional import PRIVATE
 from .schemas import ErrorBody
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -45,6 +46,8 @@ class Operation:
     errors: tuple[int, ...]
     params: list[dict[str, Any]] = field(default_factory=list)
     body: type[BaseModel] | None = None
+    #: Answers carry a strong ``ETag`` and ``If-None-Match`` gets a 304.
+    conditional: bool = False
 
 
 class ApiRouter:
@@ -64,12 +67,16 @@ class ApiRouter:
         secured: bool = True,
         params: list[dict[str, Any]] | None = None,
         body: type[BaseModel] | None = None,
+        conditional: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.routes.append(Route(path, handler, methods=[method]))
             self.operations.append(
-                Operation(method, path, summary, tags, secured, ok, errors, params or [], body)
-            )
+                Operation(
+                    method, path, summary, tags, secured, ok, errors,
+                    params=params or [], body=body, conditional=conditional,
+                )
+            )  # fmt: skip
             return handler
 
         return register
@@ -120,6 +127,8 @@ class ApiRouter:
                 {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                 for name in _path_params(op.path)
             ] + op.params
+            if op.conditional:
+                _document_validators(responses, parameters)
             if parameters:
                 spec["parameters"] = parameters
             if op.body is not None:
@@ -154,6 +163,32 @@ def _path_params(path: str) -> list[str]:
         if part.startswith("{") and part.endswith("}"):
             names.append(part[1:-1].split(":")[0])
     return names
+
+
+def _document_validators(responses: dict[str, Any], parameters: list[dict[str, Any]]) -> None:
+    """An answer with a validator: its ``ETag`` and ``Cache-Control``, ``If-None-Match``,
+    and the 304 that answers a match."""
+    parameters.append(
+        {
+            "name": "If-None-Match",
+            "in": "header",
+            "required": False,
+            "description": "The ETag of an answer you hold: 304 with no body when it is "
+            "still the answer (same snapshot, same reader, same question)",
+            "schema": {"type": "string"},
+        }
+    )
+    responses["200"]["headers"] = {
+        "ETag": {
+            "description": "Strong validator: the snapshot's commit and your view",
+            "schema": {"type": "string"},
+        },
+        "Cache-Control": {
+            "description": f"{PRIVATE}: a per-person answer, revalidated each time",
+            "schema": {"type": "string"},
+        },
+    }
+    responses["304"] = {"description": "Not Modified: the answer you hold is current"}
 
 
 def _operation_id(method: str, path: str) -> str:

@@ -36,6 +36,7 @@ router = ApiRouter()
     summary="List or search the skills you can use",
     ok=schemas.SkillList,
     errors=(400,),
+    conditional=True,
     params=[
         query(
             "surface",
@@ -94,6 +95,7 @@ async def list_skills(request: Request) -> Response:
     summary="One skill: metadata, SKILL.md and its file list",
     ok=schemas.SkillDetail,
     errors=(400, 404, 409),
+    conditional=True,
 )
 async def get_skill(request: Request) -> Response:
     view = caller_view(request)
@@ -123,6 +125,7 @@ async def get_skill(request: Request) -> Response:
     ok=schemas.CheckUpdatesResponse,
     errors=(400, 409, 413),
     body=schemas.CheckUpdatesRequest,
+    conditional=True,
 )
 async def check_updates(request: Request) -> Response:
     view = caller_view(request)
