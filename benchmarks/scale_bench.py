@@ -1,6 +1,7 @@
 """Big-library benchmark (a script that prints figures, not a test).
 
     .venv/bin/python benchmarks/scale_bench.py [--sizes 1000,10000,50000] [--requests 200]
+        [--libraries DIR]   # reuse lib-<size> folders made before by make_library
 
 For generated libraries of each size (``catalog_bench.make_marketplace``: 10 skills per
 plugin, SKILL.md and a reference file each, committed to a git repository) it prints:
@@ -183,11 +184,19 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--requests", type=int, default=200, help="sequential, per request")
+    parser.add_argument(
+        "--libraries",
+        type=Path,
+        help="a folder of libraries made before by make_library, lib-<size> each (read only)",
+    )
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
-            repo = make_library(Path(tmp) / f"lib-{size}", size)
+            if args.libraries is not None:
+                repo = args.libraries / f"lib-{size}"
+            else:
+                repo = make_library(Path(tmp) / f"lib-{size}", size)
             print(f"\n== {size} skills")
             for kind, path in (("git", repo / ".git"), ("folder", repo)):
                 r = probe_load(kind, path)
