@@ -77,6 +77,18 @@ def test_a_skill_record_holds_neither_body_nor_front_matter():
     }
 
 
+def test_file_paths_that_repeat_from_skill_to_skill_are_kept_once():
+    files = one_skill("Say hello.")
+    files["p/skills/t/SKILL.md"] = skill_md("t")
+    files["p/skills/t/references/notes.md"] = "notes"
+    files["p/skills/s/references/notes.md"] = "other notes"
+    catalog = memory_catalog(files)
+    s, t = catalog.skill("s"), catalog.skill("t")
+    assert s is not None and t is not None
+    assert [f.path for f in s.files] == [f.path for f in t.files]
+    assert all(a.path is b.path for a, b in zip(s.files, t.files, strict=True))
+
+
 def test_search_finds_a_word_only_in_the_body():
     catalog = memory_catalog(one_skill("Convert parquet files."))
     assert [hit.skill.name for hit in catalog.search("parquet")] == ["s"]

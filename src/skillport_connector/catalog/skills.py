@@ -140,8 +140,6 @@ class SkillReader(RepoReader):
             "name": name,
             "path": folder,
             "description": doc.description,
-            "front_matter": doc.data,
-            "body": doc.body,
             "files": files,
         }
 
