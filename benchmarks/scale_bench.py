@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/scale_bench.py [--sizes 1000,10000,50000] [--requests 200]
         [--libraries DIR]   # reuse lib-<size> folders made before by make_library
+        [--reloads N]       # then N times: commit, refresh, RSS after the swap and requests
 
 For generated libraries of each size (``catalog_bench.make_marketplace``: 10 skills per
 plugin, SKILL.md and a reference file each, committed to a git repository) it prints:
@@ -157,7 +158,33 @@ def requests_for(size: int) -> dict[str, tuple[str, bytes | None]]:
     }
 
 
-def bench_server(repo: Path, work: Path, size: int, count: int) -> dict[str, object]:
+def reload_rss(
+    base: str, token: str, pid: int, repo: Path, size: int, count: int, reloads: int
+) -> list[tuple[float, float]]:
+    """RSS right after each of ``reloads`` swaps (a commit to the library, then a refresh)
+    and after the requests on the new snapshot."""
+    figures = []
+    for n in range(reloads):
+        skill_md = next((repo / "plugins").glob("*/skills/*/SKILL.md"))
+        skill_md.write_text(skill_md.read_text() + f"\nReload {n}.\n")
+        commit = ["git", "-C", str(repo), "commit", "-qam", f"reload {n}"]
+        subprocess.run(commit, check=True, env=GIT_ENV)
+        headers = {"Authorization": f"Bearer {token}"}
+        httpx.get(f"{base}/api/skills?refresh=true", headers=headers, timeout=300)
+        after_swap = rss_mb(pid)[0]
+        for path, body in requests_for(size).values():
+            asyncio.run(timed(base, token, path, body, count))
+        figures.append((after_swap, rss_mb(pid)[0]))
+    return figures
+
+
+def bench_server(
+    repo: Path, work: Path, size: int, count: int, reloads: int = 0
+) -> dict[str, object]:
+    if reloads:  # commits go to a copy: the library may be shared and read only
+        copy = work / f"reloaded-{size}"
+        subprocess.run(["git", "clone", "-q", str(repo), str(copy)], check=True, env=GIT_ENV)
+        repo = copy
     port = free_port()
     env = {"SKILLPORT_MCP_CLASSIC_TOOLS": "true", "SKILLPORT_AUDIT_LOG": ""}
     env |= {"SKILLPORT_RATE_LIMIT_USER": "0", "SKILLPORT_RATE_LIMIT_IP": "0"}
@@ -171,6 +198,7 @@ def bench_server(repo: Path, work: Path, size: int, count: int) -> dict[str, obj
         for label, (path, body) in requests_for(size).items():
             result[label] = asyncio.run(timed(base, token, path, body, count))
         result["rss_end"], result["rss_peak"] = rss_mb(proc.pid)
+        result["reloads"] = reload_rss(base, token, proc.pid, repo, size, count, reloads)
         result["load"] = os.getloadavg()[0]
     finally:
         proc.terminate()
@@ -184,6 +212,9 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--requests", type=int, default=200, help="sequential, per request")
+    parser.add_argument(
+        "--reloads", type=int, default=0, help="then commit, refresh and measure RSS N times"
+    )
     parser.add_argument(
         "--libraries",
         type=Path,
@@ -205,12 +236,14 @@ def main() -> None:
                     f"peak RSS {r['rss_mb']:5.0f} MB, {r['skills']} skills, "
                     f"{r['errors']} errors (load average {r['load']:.1f})"
                 )
-            s = bench_server(repo, Path(tmp), size, args.requests)
+            s = bench_server(repo, Path(tmp), size, args.requests, args.reloads)
             print(
                 f"server: healthy after {s['start_s']:.1f} s (git fetch + load), RSS "
                 f"{s['rss_start']:.0f} MB at start, {s['rss_end']:.0f} MB after the requests "
                 f"(peak {s['rss_peak']:.0f}), load average {s['load']:.1f}"
             )
+            for n, (swapped, served) in enumerate(s["reloads"], 1):  # type: ignore[arg-type]
+                print(f"reload {n}: RSS {swapped:.0f} MB swapped, {served:.0f} MB after requests")
             print(f"  {'request':16} {'p50 ms':>8} {'p99 ms':>8} {'body KB':>9}")
             for label in requests_for(size):
                 m = s[label]
