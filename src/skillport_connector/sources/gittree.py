@@ -21,6 +21,8 @@ MAX_LINK_HOPS = 40
 #: git's modes of a symlink and of a submodule (a commit, not a blob).
 LINK = "120000"
 GITLINK = "160000"
+#: Names a crafted tree may hold that git itself refuses (fsck, checkout): never listed.
+DOT_NAMES = (".", "..")
 
 
 class GitTree:
@@ -73,6 +75,10 @@ class GitTree:
             siblings = children.get(path.rpartition("/")[0])
             if siblings is None:  # not listed before its entries: not from ls-tree -t
                 continue
+            if path in files or path in children:
+                continue  # a name listed twice in one folder: a tree git's fsck refuses
+            if path.endswith(".") and path.rpartition("/")[2] in DOT_NAMES:
+                continue  # "." or "..": no entry of a folder (and ".." would lead out)
             siblings.append(path)
             if kind == "tree":
                 children[path] = []
@@ -274,13 +280,18 @@ class GitTree:
 
 def _answer(proc: subprocess.Popen[bytes]) -> bytes | None:
     """Read one ``git cat-file --batch`` answer (a header line, the content, a newline);
-    ``None`` for an object git does not have, or when git went away."""
+    ``None`` for an object git does not have, or when git went away (a corrupt object
+    makes it die part way through the content: those bytes are not the file)."""
     assert proc.stdout is not None
     header = proc.stdout.readline().split()
     if len(header) < 3:
         return None
     size = int(header[2])
     data = proc.stdout.read(size)
+    if len(data) < size:
+        proc.kill()  # gone, or out of step: the next read starts a new one
+        proc.wait()
+        return None
     proc.stdout.read(1)  # trailing newline
     return data
 

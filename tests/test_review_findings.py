@@ -1,0 +1,148 @@
+"""Review of the git read-ahead (issue 13 item 5): hostile snapshots it must survive.
+
+Trees are written object by object (``git hash-object --literally``), as a remote that
+runs no ``fsck`` on push would accept them; the connector fetches without ``fsck``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import marketplace, skill_md, write_tree
+
+from skillport_connector.catalog import Catalog, Skill, load_catalog
+from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
+
+ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@x",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@x",
+}
+Entries = list[tuple[str, bytes, str]]  # (mode, name, object id), in the order given
+
+
+class Crafted:
+    """A repository whose trees are written as given: no sorting, no checks."""
+
+    def __init__(self, root: Path) -> None:
+        subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+        self.root = root
+        self.repo = GitRepo(root / ".git", str(root), "main", Credentials())
+
+    def git(self, *args: str, data: bytes | None = None) -> str:
+        out = subprocess.run(
+            ["git", "-C", str(self.root), *args], input=data, capture_output=True, check=True,
+            env=ENV,
+        )  # fmt: skip
+        return out.stdout.decode().strip()
+
+    def blob(self, text: str) -> str:
+        return self.git("hash-object", "-w", "--stdin", data=text.encode())
+
+    def tree(self, entries: Entries) -> str:
+        raw = b"".join(f"{m} ".encode() + n + b"\0" + bytes.fromhex(s) for m, n, s in entries)
+        return self.git("hash-object", "-t", "tree", "--literally", "-w", "--stdin", data=raw)
+
+    def marketplace(self, skill_folder: Entries) -> GitTree:
+        """A marketplace of plugin ``p`` whose skill ``ok`` holds ``skill_folder``."""
+        skills = self.tree([("40000", b"ok", self.tree(skill_folder))])
+        plugin = self.tree([("40000", b"skills", skills)])
+        listed = marketplace({"name": "p", "source": "./plugins/p"})
+        meta = self.tree([("100644", b"marketplace.json", self.blob(json.dumps(listed)))])
+        plugins = self.tree([("40000", b"p", plugin)])
+        top = self.tree([("40000", b".claude-plugin", meta), ("40000", b"plugins", plugins)])
+        return GitTree(self.repo, self.git("commit-tree", top, "-m", "x"))
+
+
+def only_skill(catalog: Catalog) -> Skill:
+    (skill,) = catalog.skills.values()
+    return skill
+
+
+@pytest.fixture
+def crafted(tmp_path: Path) -> Crafted:
+    return Crafted(tmp_path / "r")
+
+
+@pytest.mark.parametrize("mode", ["40000", "100644"])
+def test_an_entry_named_dot_dot_does_not_stop_a_snapshot_loading(crafted, mode):
+    inner = crafted.tree([("100644", b"x.md", crafted.blob("x\n"))])
+    target = inner if mode == "40000" else crafted.blob("x\n")
+    tree = crafted.marketplace(
+        [("100644", b"SKILL.md", crafted.blob(skill_md("ok"))), (mode, b"..", target)]
+    )
+    catalog = load_catalog(tree)  # raised UnsafePathError: a start that never finishes
+    assert [f.path for f in only_skill(catalog).files] == ["SKILL.md"]
+    tree.close()
+
+
+def test_an_entry_named_dot_is_not_a_folder_holding_itself(crafted):
+    inner = crafted.tree([("100644", b"x.md", crafted.blob("x\n"))])
+    md = crafted.blob(skill_md("ok"))
+    tree = crafted.marketplace([("100644", b"SKILL.md", md), ("40000", b".", inner)])
+    catalog = load_catalog(tree)  # listed ./SKILL.md, ././SKILL.md, … 16 levels deep
+    assert [f.path for f in only_skill(catalog).files] == ["SKILL.md"]
+    assert [e.name for e in tree.list_dir("plugins/p/skills/ok")] == ["SKILL.md"]
+    tree.close()
+
+
+def test_a_name_listed_twice_in_one_folder_is_one_entry(crafted):
+    md, notes = crafted.blob(skill_md("ok")), crafted.blob("notes\n")
+    twice = [("100644", b"notes.md", notes)] * 2
+    tree = crafted.marketplace([("100644", b"SKILL.md", md), *twice])
+    assert [e.name for e in tree.list_dir("plugins/p/skills/ok")] == ["SKILL.md", "notes.md"]
+    catalog = load_catalog(tree)  # the skill's files (and its package) held notes.md twice
+    assert [f.path for f in only_skill(catalog).files] == ["SKILL.md", "notes.md"]
+    tree.close()
+
+
+# -- a corrupt object ------------------------------------------------------------------------
+
+
+def committed(root: Path, files: dict[str, object]) -> GitTree:
+    """``files`` committed in a new repository at ``root``."""
+    write_tree(root, files)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(root), "commit", "-qm", "x"], check=True, env=ENV)
+    repo = GitRepo(root / ".git", str(root), "main", Credentials())
+    return GitTree(repo, repo.rev_parse("HEAD"))
+
+
+def corrupt_snapshot(tmp_path: Path) -> tuple[GitTree, bytes]:
+    """A commit of ``big.md`` (a loose object damaged half way) and ``small.md``."""
+    root = tmp_path / "c"
+    big = os.urandom(200_000).hex().encode()
+    tree = committed(root, {"big.md": big, "small.md": "small\n"})
+    sha = tree._files["big.md"][1]
+    loose = root / ".git/objects" / sha[:2] / sha[2:]
+    raw = bytearray(loose.read_bytes())
+    for i in range(len(raw) // 2, len(raw) // 2 + 64):
+        raw[i] ^= 0xFF
+    loose.chmod(0o644)
+    loose.write_bytes(bytes(raw))
+    return tree, big
+
+
+def test_a_corrupt_object_is_not_read_as_a_shorter_file(tmp_path):
+    tree, _ = corrupt_snapshot(tmp_path)
+    with pytest.raises(OSError):  # git died half way: those bytes came back as the file
+        tree.read_bytes("big.md")
+    assert tree.read_bytes("small.md") == b"small\n"  # a new git answers the next read
+    tree.close()
+
+
+def test_a_corrupt_object_is_left_out_of_a_read_ahead(tmp_path):
+    tree, _ = corrupt_snapshot(tmp_path)
+    tree.read_ahead(["big.md", "small.md"], 1 << 22)
+    assert "big.md" not in tree._ahead
+    with pytest.raises(OSError):
+        tree.read_bytes("big.md")
+    assert tree.read_bytes("small.md") == b"small\n"
+    tree.close()
