@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import marketplace, skill_md, write_tree
 
-from skillport_connector.catalog import Catalog, Skill, load_catalog
+from skillport_connector.catalog import Catalog, Limits, Skill, load_catalog
 from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
 
 ENV = {
@@ -145,4 +145,30 @@ def test_a_corrupt_object_is_left_out_of_a_read_ahead(tmp_path):
     with pytest.raises(OSError):
         tree.read_bytes("big.md")
     assert tree.read_bytes("small.md") == b"small\n"
+    tree.close()
+
+
+# -- what a load reads ahead -----------------------------------------------------------------
+
+
+def test_files_over_their_own_limit_are_not_read_ahead(tmp_path):
+    tree = committed(tmp_path / "t", {"a.md": "a" * 10, "b.md": "b" * 1000})
+    tree.read_ahead(["a.md", "b.md"], 1 << 20, 100)
+    assert list(tree._ahead) == ["a.md"]
+    tree.close()
+
+
+def test_a_loaded_snapshot_holds_nothing_read_ahead(tmp_path):
+    root = tmp_path / "lib"
+    listed = marketplace({"name": "p", "source": "./plugins/p"})
+    files: dict[str, object] = {".claude-plugin/marketplace.json": listed}
+    for name in ("small", "big"):
+        files[f"plugins/p/skills/{name}/SKILL.md"] = skill_md(name, extra="x: " + "y" * 50 + "\n")
+    files["plugins/p/skills/big/SKILL.md"] += "z" * 5000  # type: ignore[operator]
+    tree = committed(root, files)
+    catalog = load_catalog(tree, Limits(max_skill_md_bytes=1000))
+    assert [s.name for s in catalog.skills.values()] == [
+        "small"
+    ]  # big is over the limit: a finding
+    assert tree._ahead == {}  # the 5 KB nobody reads was held as long as the snapshot
     tree.close()

@@ -184,9 +184,12 @@ class GitTree:
         ahead = self._ahead.pop(real, None)
         return ahead if ahead is not None else self._read_blob(self._files[real][1])
 
-    def read_ahead(self, paths: Iterable[str], max_bytes: int) -> None:
+    def read_ahead(
+        self, paths: Iterable[str], max_bytes: int, max_file_bytes: int | None = None
+    ) -> None:
         """Read the files among ``paths`` (at most ``max_bytes`` in all; paths that name
-        no file, or do not fit, are left to be read one by one) in one pipelined pass:
+        no file, or do not fit, are left to be read one by one; files over
+        ``max_file_bytes`` are left out) in one pipelined pass:
         a thread writes every object id to ``git cat-file`` while this one reads the
         answers. The next :meth:`read_bytes` of each answers from memory, once."""
         wanted: dict[str, str] = {}  # real path -> blob id
@@ -199,7 +202,7 @@ class GitTree:
             if real is None or real in wanted or self._kind_of_real(real) is not EntryKind.FILE:
                 continue
             _, sha, size = self._files[real]
-            if total + size > max_bytes:
+            if total + size > max_bytes or (max_file_bytes is not None and size > max_file_bytes):
                 continue
             total += size
             wanted[real] = sha
