@@ -172,3 +172,25 @@ def test_a_loaded_snapshot_holds_nothing_read_ahead(tmp_path):
     ]  # big is over the limit: a finding
     assert tree._ahead == {}  # the 5 KB nobody reads was held as long as the snapshot
     tree.close()
+
+
+# -- a tree bomb -----------------------------------------------------------------------------
+
+
+def test_a_tree_naming_another_a_thousand_times_is_listed_only_up_to_a_bound(crafted):
+    names = [f"n{i:04d}".encode() for i in range(300)]  # 90,000 paths from three objects
+    blob = crafted.blob("x\n")
+    inner = crafted.tree([("100644", name, blob) for name in names])
+    top = crafted.tree([("40000", name, inner) for name in names])
+    tree = GitTree(crafted.repo, crafted.git("commit-tree", top, "-m", "x"), max_entries=5000)
+    assert tree.truncated  # a third level (a billion paths) ran the server out of memory
+    assert len(tree.files()) < 30_000  # the rest of the piece git had written
+    catalog = load_catalog(tree, Limits(max_entries=5000))
+    assert any("more than 5000 files and folders" in f.message for f in catalog.findings)
+    tree.close()
+
+
+def test_a_listing_within_the_bound_is_whole(tmp_path):
+    tree = committed(tmp_path / "t", {f"d/f{i}.md": "x" for i in range(50)})
+    assert not tree.truncated and len(tree.files()) == 50
+    tree.close()
