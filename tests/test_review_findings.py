@@ -102,6 +102,28 @@ def test_a_name_listed_twice_in_one_folder_is_one_entry(crafted):
     tree.close()
 
 
+def test_two_folders_of_one_name_are_one_folder_holding_both(crafted):
+    first = crafted.tree([("100644", b"a.md", crafted.blob("a\n"))])
+    second = crafted.tree([("100644", b"b.md", crafted.blob("b\n"))])
+    md = crafted.blob(skill_md("ok"))
+    tree = crafted.marketplace(
+        [("100644", b"SKILL.md", md), ("40000", b"refs", first), ("40000", b"refs", second)]
+    )
+    catalog = load_catalog(tree)  # the second emptied the first: refs/a.md was not listed
+    assert [f.path for f in only_skill(catalog).files] == ["SKILL.md", "refs/a.md", "refs/b.md"]
+    tree.close()
+
+
+def test_a_file_and_a_folder_of_one_name_are_one_entry(crafted):
+    folder = crafted.tree([("100644", b"a.md", crafted.blob("a\n"))])
+    md, x = crafted.blob(skill_md("ok")), crafted.blob("x\n")
+    tree = crafted.marketplace(
+        [("100644", b"SKILL.md", md), ("100644", b"x", x), ("40000", b"x", folder)]
+    )
+    assert [e.name for e in tree.list_dir("plugins/p/skills/ok")] == ["SKILL.md", "x"]
+    tree.close()
+
+
 # -- a corrupt object ------------------------------------------------------------------------
 
 

@@ -82,6 +82,7 @@ class GitTree:
         """Take ``ls-tree -l -z`` records into the listing (a folder comes before what
         it holds)."""
         modes, files = self._modes, self._files
+        dotted = ".\0" in records or records.endswith(".")  # a name that ends in a dot
         for record in records.split("\0"):
             meta, tab, path = record.partition("\t")
             if not tab:
@@ -90,13 +91,11 @@ class GitTree:
             siblings = children.get(path.rpartition("/")[0])
             if siblings is None:  # not listed before its entries: not from ls-tree -t
                 continue
-            if path in files or path in children:
-                continue  # a name listed twice in one folder: a tree git's fsck refuses
-            if path.endswith(".") and path.rpartition("/")[2] in DOT_NAMES:
+            if dotted and path.rpartition("/")[2] in DOT_NAMES:
                 continue  # "." or "..": no entry of a folder (and ".." would lead out)
             siblings.append(path)
             if kind == "tree":
-                children[path] = []
+                children.setdefault(path, [])  # a second tree of one name adds to the first
             else:
                 mode = modes.setdefault(mode, mode)
                 files[path] = (mode, sha, int(size) if size.isdigit() else 0)
@@ -166,7 +165,11 @@ class GitTree:
             raise NotADirectoryError(path or ".")
         cut = len(real) + 1 if real else 0
         entries = []
+        previous = None
         for child in sorted(self._children[real]):  # one prefix: sorted by name
+            if child == previous:
+                continue  # a name listed twice in one folder: a tree git's fsck refuses
+            previous = child
             name = child[cut:]
             file = self._files.get(child)
             if file is None:
