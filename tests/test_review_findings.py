@@ -15,6 +15,7 @@ import pytest
 from conftest import marketplace, skill_md, write_tree
 
 from skillport_connector.catalog import Catalog, Limits, Skill, load_catalog
+from skillport_connector.catalog.tree import EntryKind
 from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
 
 ENV = {
@@ -215,6 +216,46 @@ def test_a_tree_naming_another_a_thousand_times_is_listed_only_up_to_a_bound(cra
 def test_a_listing_within_the_bound_is_whole(tmp_path):
     tree = committed(tmp_path / "t", {f"d/f{i}.md": "x" for i in range(50)})
     assert not tree.truncated and len(tree.files()) == 50
+    tree.close()
+
+
+# -- symlinks ------------------------------------------------------------------------------
+
+
+def counting_reads(tree: GitTree) -> list[str]:
+    """The blob ids ``tree`` asks git for one by one from now on."""
+    asked: list[str] = []
+    read = tree._read_blob
+
+    def counted(sha: str) -> bytes:
+        asked.append(sha)
+        return read(sha)
+
+    tree._read_blob = counted  # type: ignore[method-assign]
+    return asked
+
+
+def test_a_farm_of_links_to_one_target_asks_git_once(crafted):
+    link = crafted.blob("../SKILL.md")
+    farm = crafted.tree([("120000", f"l{i:04d}".encode(), link) for i in range(500)])
+    tree = crafted.marketplace(
+        [("100644", b"SKILL.md", crafted.blob(skill_md("ok"))), ("40000", b"farm", farm)]
+    )
+    asked = counting_reads(tree)
+    entries = tree.list_dir("plugins/p/skills/ok/farm")
+    assert {e.target for e in entries} == {"plugins/p/skills/ok/SKILL.md"}
+    assert asked == [link]  # was one round trip a link: a million links, over a minute
+    tree.close()
+
+
+def test_a_link_longer_than_any_path_is_not_read(crafted):
+    long = crafted.blob("a/" * 50_000)
+    tree = crafted.marketplace(
+        [("100644", b"SKILL.md", crafted.blob(skill_md("ok"))), ("120000", b"far", long)]
+    )
+    asked = counting_reads(tree)
+    assert tree.kind("plugins/p/skills/ok/far") is EntryKind.ESCAPE
+    assert asked == []  # a 100 KB "target" (or 100 MB) was read whole to resolve it
     tree.close()
 
 

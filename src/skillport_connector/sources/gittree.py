@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 #: Links followed in a row before a path is taken for a loop (Linux's own limit).
 MAX_LINK_HOPS = 40
+#: Bytes of a symlink's target (Linux's PATH_MAX): a longer one is no link, never read.
+MAX_LINK_BYTES = 4096
 #: git's modes of a symlink and of a submodule (a commit, not a blob).
 LINK = "120000"
 GITLINK = "160000"
@@ -73,6 +75,7 @@ class GitTree:
         self._add(rest.decode("utf-8", "surrogateescape"), children)
         self._children = {folder: tuple(paths) for folder, paths in children.items()}
         self._links: dict[str, str | None] = {}  # link path -> what it resolves to
+        self._targets: dict[str, str] = {}  # link blob id -> its target (one read each)
         self._ahead: dict[str, bytes] = {}  # real path -> content read ahead, not yet read
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -134,7 +137,12 @@ class GitTree:
         return cur
 
     def _follow(self, link: str, sha: str, chain: frozenset[str]) -> str | None:
-        target = self._read_blob(sha).decode("utf-8", "surrogateescape")
+        target = self._targets.get(sha)
+        if target is None:
+            if self._files[link][2] > MAX_LINK_BYTES:
+                return None
+            target = self._read_blob(sha).decode("utf-8", "surrogateescape")
+            self._targets[sha] = target
         if target.startswith("/"):
             return None
         joined = posixpath.normpath(posixpath.join(posixpath.dirname(link), target))
