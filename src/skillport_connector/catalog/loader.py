@@ -96,12 +96,6 @@ class _Loader(PluginReader):
             )
             plugins.extend(self.load_skills(group, walker) for group in chunk)
         self.read_ahead(())  # what no skill read (a skipped one) is not kept with the tree
-        if getattr(self.tree, "truncated", False):
-            self.error(
-                ".",
-                f"the repository holds more than {self.limits.max_entries} files and "
-                "folders; the rest is not loaded",
-            )
         return Catalog(
             tree=self.tree,
             marketplace=marketplace,

@@ -11,7 +11,6 @@ import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..catalog.limits import DEFAULT_LIMITS
 from ..catalog.tree import Entry, EntryKind, clean_path
 
 if TYPE_CHECKING:
@@ -37,18 +36,11 @@ class GitTree:
     files it is about to read (:meth:`read_ahead`) and they come in one pipelined pass
     (55,000 files: 3.3 s one by one, 0.3 s pipelined). Symlinks are blobs holding a target
     path: they are followed only while the target stays inside the tree.
-
-    At most about ``max_entries`` files and folders are taken (:attr:`truncated` tells
-    when there were more): three tree objects, each naming the next a thousand times,
-    list a billion paths.
     """
 
-    def __init__(
-        self, repo: GitRepo, commit: str, max_entries: int = DEFAULT_LIMITS.max_entries
-    ) -> None:
+    def __init__(self, repo: GitRepo, commit: str) -> None:
         self.repo = repo
         self.commit = commit
-        self.truncated = False
         self._files: dict[str, tuple[str, str, int]] = {}  # path -> (mode, sha, size)
         # dir -> the paths of its entries: the very string objects that key ``_files`` and
         # ``_children`` (a dict of names per folder held ~40 MB more at 50,000 skills).
@@ -60,18 +52,11 @@ class GitTree:
         # record's end so no UTF-8 sequence is cut); the few distinct modes are shared.
         self._modes: dict[str, str] = {}
         rest = b""
-        listing = repo.stream("ls-tree", "-r", "-t", "-l", "-z", "--full-tree", commit)
-        try:
-            for piece in listing:
-                piece = rest + piece
-                cut = piece.rfind(b"\0") + 1
-                rest = piece[cut:]
-                self._add(piece[:cut].decode("utf-8", "surrogateescape"), children)
-                if len(self._files) + len(children) > max_entries:
-                    self.truncated, rest = True, b""
-                    break
-        finally:
-            listing.close()  # stops git when the listing was cut short
+        for piece in repo.stream("ls-tree", "-r", "-t", "-l", "-z", "--full-tree", commit):
+            piece = rest + piece
+            cut = piece.rfind(b"\0") + 1
+            rest = piece[cut:]
+            self._add(piece[:cut].decode("utf-8", "surrogateescape"), children)
         self._add(rest.decode("utf-8", "surrogateescape"), children)
         self._children = {folder: tuple(paths) for folder, paths in children.items()}
         self._links: dict[str, str | None] = {}  # link path -> what it resolves to
