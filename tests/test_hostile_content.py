@@ -218,6 +218,23 @@ def test_the_entry_budget_stops_a_walk_with_a_finding(tmp_path):
     assert any("more than 50 files and folders" in m for m in messages(cat, "error"))
 
 
+def test_a_git_snapshot_lists_no_more_than_the_entry_budget_and_says_so(tmp_path):
+    files: dict[str, object] = {
+        MP: marketplace({"name": "a", "source": "./a"}),
+        "a/skills/one/SKILL.md": skill_md("one"),
+    }
+    files.update({f"a/skills/one/f{i:03}.txt": "x" for i in range(200)})
+    full = _git_tree(write_tree(tmp_path, files))
+    tree = GitTree(full.repo, full.commit, max_entries=50)
+    assert not full.truncated and tree.truncated
+    assert len(tree._files) + len(tree._children) <= 50
+    cat = load_catalog(tree, Limits(max_entries=50))
+    assert any("more than 50 files and folders" in m for m in messages(cat, "error"))
+    assert cat.skill("one") is not None  # what was listed still loads
+    full.close()
+    tree.close()
+
+
 def _git_tree(root: Path) -> GitTree:
     env = {
         **os.environ,

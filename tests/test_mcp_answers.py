@@ -1,7 +1,7 @@
-"""``resources/list`` and small ``resources/read`` answers come from the wire form built once
-per snapshot, reader and protocol version (``mcp/answers.py``): each reader still gets
-their own listing and their own refusals, every protocol version its own shape, and a new
-snapshot is listed and read at once."""
+"""``resources/list``, small ``resources/read`` answers and the ``list_skills`` tool come
+from the wire form built once per snapshot, reader and protocol version
+(``mcp/answers.py``): each reader still gets their own listing and their own refusals,
+every protocol version its own shape, and a new snapshot is listed and read at once."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ def call(
     }
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    if "uri" in params:
-        headers["Mcp-Name"] = params["uri"]
+    if "uri" in params or "name" in params:
+        headers["Mcp-Name"] = params.get("uri") or params["name"]
     if version == LATEST:  # stateless: every request says who is asking
         params = {**params, "_meta": {
             "io.modelcontextprotocol/protocolVersion": version,
@@ -64,7 +64,7 @@ def uris(result: dict[str, Any]) -> set[str]:
 def signed_in(tmp_path_factory) -> Iterator[str]:
     port = free_port()
     app = build_app(
-        tmp_path_factory.mktemp("listing") / "data", port=port,
+        tmp_path_factory.mktemp("listing") / "data", port=port, mcp_classic_tools=True,
         rate_limit_ip=100_000, rate_limit_register=100_000,
     )  # fmt: skip
     with in_thread(app, port) as base:
@@ -78,8 +78,9 @@ def folder(tmp_path: Path) -> Iterator[tuple[str, Any, Path]]:
     shutil.copytree(demo_marketplace(), market)
     port = free_port()
     app = build_app(
-        tmp_path / "data", mcp_auth=False, marketplace=market, port=port, min_refresh_interval=0
-    )
+        tmp_path / "data", mcp_auth=False, marketplace=market, port=port,
+        min_refresh_interval=0, mcp_classic_tools=True,
+    )  # fmt: skip
     with in_thread(app, port) as base:
         yield base, app, market
 
@@ -132,3 +133,60 @@ def test_a_changed_file_is_read_anew_in_the_next_snapshot(folder):
     services_of(app).source.refresh()
     after = read(base, uri)["result"]["contents"][0]["text"]
     assert after == before + "\nOne more rule.\n"
+
+
+def list_skills(base: str, arguments: dict[str, Any], token: str = "") -> dict[str, Any]:
+    return call(base, "tools/call", {"name": "list_skills", "arguments": arguments}, token)
+
+
+def skill_names(message: dict[str, Any]) -> set[str]:
+    return {s["name"] for s in message["result"]["structuredContent"]["skills"]}
+
+
+def test_each_reader_gets_their_own_list_skills_answer(signed_in):
+    _, reader = tokens_for(signed_in, "eve@example.com")
+    _, editor = tokens_for(signed_in, "developer@localhost")
+    first = list_skills(signed_in, {}, reader["access_token"])
+    assert "incident-review" in skill_names(list_skills(signed_in, {}, editor["access_token"]))
+    assert "incident-review" not in skill_names(first)
+    assert list_skills(signed_in, {}, reader["access_token"]) == first
+
+
+def test_list_skills_answers_each_surface_on_its_own(folder):
+    base, _, _ = folder
+    everything = skill_names(list_skills(base, {}))
+    claude_code = skill_names(list_skills(base, {"surface": "CC"}))
+    assert claude_code < everything
+    assert skill_names(list_skills(base, {})) == everything
+
+
+def test_list_skills_runs_once_per_snapshot_reader_and_arguments(folder, monkeypatch):
+    base, app, _ = folder
+    services, runs = services_of(app), []
+    visible = type(services).visible
+    monkeypatch.setattr(
+        type(services), "visible", lambda self, *a: runs.append(a[1:]) or visible(self, *a)
+    )
+    first = list_skills(base, {"cursor": None})
+    assert list_skills(base, {"cursor": None}) == first
+    list_skills(base, {"surface": "CC"})
+    assert runs == [(None,), ("CC",)]
+
+
+def test_a_refused_list_skills_call_is_answered_afresh(folder):
+    base, _, _ = folder
+    for _ in range(2):
+        refused = list_skills(base, {"surface": "MOBILE"})
+        assert refused.get("error") or refused["result"].get("isError")
+
+
+def test_list_skills_shows_a_new_snapshot_at_once(folder):
+    base, app, market = folder
+    before = skill_names(list_skills(base, {}))
+    skill = market / "plugins/writing/skills/release-notes"
+    skill.mkdir()
+    (skill / "SKILL.md").write_text(
+        "---\nname: release-notes\ndescription: Write release notes.\n---\n\n# Notes\n"
+    )
+    services_of(app).source.refresh()
+    assert skill_names(list_skills(base, {})) - before == {"release-notes"}

@@ -438,7 +438,12 @@ def test_from_nothing_to_a_skill_in_claude_code_with_login_and_setup(erin):
             stdin=subprocess.DEVNULL,
         )  # fmt: skip
 
-    claude("-p", "hi")  # a session start registers extraKnownMarketplaces (even signed out)
+    # A session start registers extraKnownMarketplaces (even signed out). A loaded machine
+    # can end the session before it has: a person would just start Claude Code again.
+    for _ in range(3):
+        claude("-p", "hi")
+        if name in claude("plugin", "marketplace", "list").stdout:
+            break
     done = claude("plugin", "install", f"engineering@{name}")
     if done.returncode != 0 and "marketplace update" in done.stdout + done.stderr:
         # A loaded machine can end the session before its first fetch of the marketplace

@@ -43,7 +43,7 @@ from .manifests import (
 from .model import Plugin, Skill
 from .plugin_sources import remote_source_problem
 from .plugins import Group, PluginReader
-from .tree import EntryKind, Tree, UnsafePathError, join
+from .tree import EntryKind, Listed, Tree, UnsafePathError, join
 
 #: SKILL.md files read ahead together (the byte budget is ``Limits.read_ahead_bytes``).
 READ_AHEAD_SKILLS = 4096
@@ -67,6 +67,8 @@ class _Loader(PluginReader):
 
     # -- marketplace ----------------------------------------------------------------------
     def load(self) -> Catalog:
+        if isinstance(self.tree, Listed) and self.tree.truncated:
+            self.too_many_entries("")  # what is listed loads as usual
         marketplace = self.read_marketplace()
         self.check_marketplace(marketplace)
         root = plugin_root(marketplace)

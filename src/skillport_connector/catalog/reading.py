@@ -88,13 +88,16 @@ class RepoReader:
             return []
         self._entries += len(listing)
         if self._entries > self.limits.max_entries:
-            self.error(
-                path,
-                f"the marketplace has more than {self.limits.max_entries} files and folders; "
-                "the rest is not loaded",
-            )
+            self.too_many_entries(path)
             return []
         return listing
+
+    def too_many_entries(self, path: str) -> None:
+        self.error(
+            path or ".",
+            f"the marketplace has more than {self.limits.max_entries} files and folders; "
+            "the rest is not loaded",
+        )
 
     def kind(self, path: str) -> EntryKind | None:
         try:

@@ -121,6 +121,14 @@ class Tree(Protocol):
 
 
 @runtime_checkable
+class Listed(Protocol):
+    """A tree listed whole up front (a git snapshot), which stops at a bound."""
+
+    #: The tree holds more files and folders than were listed.
+    truncated: bool
+
+
+@runtime_checkable
 class ReadsAhead(Protocol):
     """A tree that reads many files faster together than one by one (a git snapshot: one
     pipelined pass through ``git cat-file`` instead of a round trip a file)."""

@@ -31,6 +31,9 @@ CACHED_METHODS = {
     "resources/templates/list": "cursor",
     "resources/read": "uri",
 }
+#: Tools whose answer depends only on the snapshot, the reader and these arguments
+#: (a listing of 1,000 skills at 50,000 is ~350 KB of JSON built afresh otherwise).
+CACHED_TOOLS = {"list_skills": frozenset({"surface", "cursor"})}
 #: Larger reads are answered afresh every time (a skill file may be up to 16 MB).
 MAX_READ_BYTES = 64 * 1024
 #: Bytes of JSON kept per snapshot, over all cached answers (the latest answer always).
@@ -80,7 +83,7 @@ class AnswerCache:
         if cached is not None:
             return dict(cached)  # the runner copies it too; nobody changes the entries
         result: HandlerResult = await call_next(ctx)
-        if isinstance(result, dict):
+        if isinstance(result, dict) and not result.get("isError"):
             size = len(json.dumps(result, separators=(",", ":"), default=str))
             if ctx.method != "resources/read" or size <= MAX_READ_BYTES:
                 self._snapshots.setdefault(catalog, _Answers()).put(wire_key, dict(result), size)
@@ -88,16 +91,37 @@ class AnswerCache:
 
     def _key(self, ctx: ServerRequestContext[Any, Any]) -> tuple[Catalog, Key] | None:
         """The snapshot and the answer's key, or None when this request is not cacheable."""
-        name = CACHED_METHODS.get(ctx.method)
-        if name is None or ctx.request_id is None:
+        if ctx.request_id is None:
             return None
         params: Mapping[str, Any] = ctx.params or {}
-        argument = params.get(name)
-        if set(params) - {name, "_meta"} or not isinstance(argument, str | None):
-            return None  # odd parameters: fastmcp answers (and rejects) them itself
+        argument: Hashable
+        if ctx.method == "tools/call":
+            argument = _tool_call(params)
+            if argument is None:
+                return None
+        else:
+            name = CACHED_METHODS.get(ctx.method)
+            if name is None:
+                return None
+            argument = params.get(name)
+            if set(params) - {name, "_meta"} or not isinstance(argument, str | None):
+                return None  # odd parameters: fastmcp answers (and rejects) them itself
         try:
             view = self.view()
         except SkillportError:  # not signed in: fastmcp answers with its own error
             return None
         who = view.policy.view_key(view.who)
         return view.catalog, (ctx.method, ctx.protocol_version, who, argument)
+
+
+def _tool_call(params: Mapping[str, Any]) -> Hashable | None:
+    """The key of a cacheable tool call (its name and arguments), else None."""
+    name, arguments = params.get("name"), params.get("arguments") or {}
+    allowed = CACHED_TOOLS.get(name) if isinstance(name, str) else None
+    if allowed is None or set(params) - {"name", "arguments", "_meta"}:
+        return None
+    if not isinstance(arguments, dict) or set(arguments) - allowed:
+        return None
+    if not all(isinstance(value, str | None) for value in arguments.values()):
+        return None  # odd arguments: fastmcp answers (and rejects) them itself
+    return (name, tuple(sorted(arguments.items())))

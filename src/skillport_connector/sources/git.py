@@ -128,7 +128,8 @@ class GitSource:
 
     def _load(self, commit: str) -> Catalog:
         with heap.loading():
-            return load_catalog(GitTree(self.repo, commit), self.limits)
+            tree = GitTree(self.repo, commit, self.limits.max_entries)
+            return load_catalog(tree, self.limits)
 
     def _fetch(self) -> str:
         self.last_check_at = self.clock()

@@ -11,6 +11,7 @@ import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from ..catalog.limits import DEFAULT_LIMITS
 from ..catalog.tree import Entry, EntryKind, clean_path
 
 if TYPE_CHECKING:
@@ -38,9 +39,15 @@ class GitTree:
     path: they are followed only while the target stays inside the tree.
     """
 
-    def __init__(self, repo: GitRepo, commit: str) -> None:
+    def __init__(
+        self, repo: GitRepo, commit: str, max_entries: int = DEFAULT_LIMITS.max_entries
+    ) -> None:
         self.repo = repo
         self.commit = commit
+        #: Whether the commit holds more than ``max_entries`` files and folders: the
+        #: listing stops there (memory stays bounded) and the loader says so.
+        self.truncated = False
+        self._max_entries = max_entries
         self._files: dict[str, tuple[str, str, int]] = {}  # path -> (mode, sha, size)
         # dir -> the paths of its entries: the very string objects that key ``_files`` and
         # ``_children`` (a dict of names per folder held ~40 MB more at 50,000 skills).
@@ -57,7 +64,10 @@ class GitTree:
             cut = piece.rfind(b"\0") + 1
             rest = piece[cut:]
             self._add(piece[:cut].decode("utf-8", "surrogateescape"), children)
-        self._add(rest.decode("utf-8", "surrogateescape"), children)
+            if self.truncated:
+                break  # the stream stops git
+        else:
+            self._add(rest.decode("utf-8", "surrogateescape"), children)
         self._children = {folder: tuple(paths) for folder, paths in children.items()}
         self._links: dict[str, str | None] = {}  # link path -> what it resolves to
         self._targets: dict[str, str] = {}  # link blob id -> its target (one read each)
@@ -71,10 +81,15 @@ class GitTree:
         it holds)."""
         modes, files = self._modes, self._files
         dotted = ".\0" in records or records.endswith(".")  # a name that ends in a dot
+        room = self._max_entries - len(files) - len(children)
         for record in records.split("\0"):
             meta, tab, path = record.partition("\t")
             if not tab:
                 continue
+            room -= 1
+            if room < 0:
+                self.truncated = True
+                return
             mode, kind, sha, size = meta.split()
             siblings = children.get(path.rpartition("/")[0])
             if siblings is None:  # not listed before its entries: not from ls-tree -t
