@@ -125,6 +125,22 @@ def test_a_file_and_a_folder_of_one_name_are_one_entry(crafted):
     tree.close()
 
 
+def test_a_link_whose_blob_git_lacks_does_not_stop_a_load(crafted):
+    missing = "1" * 40  # a partial repository: the tree names an object it does not hold
+    md = crafted.blob(skill_md("ok"))
+    skills = crafted.tree([("40000", b"ok", crafted.tree([("100644", b"SKILL.md", md)]))])
+    manifest = crafted.tree([("120000", b"plugin.json", missing)])
+    plugin = crafted.tree([("40000", b".claude-plugin", manifest), ("40000", b"skills", skills)])
+    listed = marketplace({"name": "p", "source": "./plugins/p"})
+    meta = crafted.tree([("100644", b"marketplace.json", crafted.blob(json.dumps(listed)))])
+    plugins = crafted.tree([("40000", b"p", plugin)])
+    top = crafted.tree([("40000", b".claude-plugin", meta), ("40000", b"plugins", plugins)])
+    tree = GitTree(crafted.repo, crafted.git("commit-tree", top, "-m", "x"))
+    catalog = load_catalog(tree)  # the read-ahead raised FileNotFoundError out of the load
+    assert only_skill(catalog).name == "ok"
+    tree.close()
+
+
 # -- a corrupt object ------------------------------------------------------------------------
 
 

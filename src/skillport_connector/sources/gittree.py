@@ -223,7 +223,7 @@ class GitTree:
         for path in paths:
             try:
                 real = self._resolve(clean_path(path))
-            except ValueError:
+            except (ValueError, OSError):  # unsafe, or a link whose blob git lacks
                 continue
             if real is None or real in wanted or self._kind_of_real(real) is not EntryKind.FILE:
                 continue
