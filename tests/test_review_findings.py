@@ -137,7 +137,24 @@ def test_a_link_whose_blob_git_lacks_does_not_stop_a_load(crafted):
     top = crafted.tree([("40000", b".claude-plugin", meta), ("40000", b"plugins", plugins)])
     tree = GitTree(crafted.repo, crafted.git("commit-tree", top, "-m", "x"))
     catalog = load_catalog(tree)  # the read-ahead raised FileNotFoundError out of the load
-    assert only_skill(catalog).name == "ok"
+    assert [f.file for f in catalog.findings] == ["plugins/p/.claude-plugin/plugin.json"]
+    tree.close()
+
+
+def test_a_link_whose_blob_git_lacks_hides_no_other_entry_of_its_folder(crafted):
+    folder = crafted.tree([("100644", b"SKILL.md", crafted.blob(skill_md("ok")))])
+    other = crafted.tree([("100644", b"SKILL.md", crafted.blob(skill_md("zz")))])
+    skills = crafted.tree(
+        [("40000", b"ok", folder), ("120000", b"broken", "1" * 40), ("40000", b"zz", other)]
+    )
+    plugin = crafted.tree([("40000", b"skills", skills)])
+    listed = marketplace({"name": "p", "source": "./plugins/p"})
+    meta = crafted.tree([("100644", b"marketplace.json", crafted.blob(json.dumps(listed)))])
+    plugins = crafted.tree([("40000", b"p", plugin)])
+    top = crafted.tree([("40000", b".claude-plugin", meta), ("40000", b"plugins", plugins)])
+    tree = GitTree(crafted.repo, crafted.git("commit-tree", top, "-m", "x"))
+    catalog = load_catalog(tree)  # listing the folder raised: both skills silently gone
+    assert sorted(s.name for s in catalog.skills.values()) == ["ok", "zz"]
     tree.close()
 
 

@@ -141,7 +141,10 @@ class GitTree:
         if target is None:
             if self._files[link][2] > MAX_LINK_BYTES:
                 return None
-            target = self._read_blob(sha).decode("utf-8", "surrogateescape")
+            try:
+                target = self._read_blob(sha).decode("utf-8", "surrogateescape")
+            except OSError:  # git lacks the link's blob (a partial repository): no target
+                return None
             self._targets[sha] = target
         if target.startswith("/"):
             return None
