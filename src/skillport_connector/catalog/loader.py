@@ -92,8 +92,12 @@ class _Loader(PluginReader):
         walker = SkillFiles(self.list_dir, self.limits, boundaries, self.report)
         plugins: list[Plugin] = []
         for chunk in _chunks(groups, READ_AHEAD_SKILLS):
-            self.read_ahead(join(folder, SKILL_FILE) for g in chunk for folder, _ in g.skill_dirs)
+            self.read_ahead(
+                (join(folder, SKILL_FILE) for g in chunk for folder, _ in g.skill_dirs),
+                self.limits.max_skill_md_bytes,
+            )
             plugins.extend(self.load_skills(group, walker) for group in chunk)
+        self.read_ahead(())  # what no skill read (a skipped one) is not kept with the tree
         return Catalog(
             tree=self.tree,
             marketplace=marketplace,
@@ -161,7 +165,8 @@ class _Loader(PluginReader):
             )
         groups: list[Group] = []
         folders = _source_folders(entries[:limit], base)
-        self.read_ahead(join(folder, PLUGIN_MANIFEST) for folder in folders)
+        manifests = (join(folder, PLUGIN_MANIFEST) for folder in folders)
+        self.read_ahead(manifests, self.limits.max_manifest_bytes)
         for index, entry in enumerate(entries[:limit]):
             group = self.load_entry(index, entry, base, seen_names)
             if group is not None:

@@ -57,7 +57,8 @@ class PluginReader(SkillReader):
                 f"(at most {self.limits.max_plugins} plugins in all)",
             )
             candidates = candidates[:budget]
-        self.read_ahead(join(path, PLUGIN_MANIFEST) for _, path in candidates)
+        manifests = (join(path, PLUGIN_MANIFEST) for _, path in candidates)
+        self.read_ahead(manifests, self.limits.max_manifest_bytes)
         return [
             self.load_plugin(name, path, {}, published=False, source=f"./{path}", line=None)
             for name, path in candidates

@@ -105,10 +105,11 @@ class RepoReader:
         except (OSError, UnsafePathError):
             return None
 
-    def read_ahead(self, paths: Iterable[str]) -> None:
-        """Tell a tree that reads many files faster together (git) which are next."""
+    def read_ahead(self, paths: Iterable[str], limit: int | None = None) -> None:
+        """Tell a tree that reads many files faster together (git) which are next (files
+        over ``limit`` bytes are never read: not those); no paths: drop what is left."""
         if isinstance(self.tree, ReadsAhead):
-            self.tree.read_ahead(paths, self.limits.read_ahead_bytes)
+            self.tree.read_ahead(paths, self.limits.read_ahead_bytes, limit)
 
     def read(self, path: str, limit: int) -> bytes | None:
         """A file's bytes within ``limit``; a finding and ``None`` otherwise."""

@@ -133,7 +133,10 @@ class ReadsAhead(Protocol):
     """A tree that reads many files faster together than one by one (a git snapshot: one
     pipelined pass through ``git cat-file`` instead of a round trip a file)."""
 
-    def read_ahead(self, paths: Iterable[str], max_bytes: int) -> None:
+    def read_ahead(
+        self, paths: Iterable[str], max_bytes: int, max_file_bytes: int | None = None
+    ) -> None:
         """A hint that ``paths`` are about to be read: fetch the files among them (at most
-        ``max_bytes`` in all) so the next :meth:`Tree.read_bytes` of each answers from
-        memory, once. What was read ahead before and not read since is dropped."""
+        ``max_bytes`` in all, none larger than ``max_file_bytes``: those are never read)
+        so the next :meth:`Tree.read_bytes` of each answers from memory, once. What was
+        read ahead before and not read since is dropped."""

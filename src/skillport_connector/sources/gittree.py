@@ -19,9 +19,13 @@ if TYPE_CHECKING:
 
 #: Links followed in a row before a path is taken for a loop (Linux's own limit).
 MAX_LINK_HOPS = 40
+#: Bytes of a symlink's target (Linux's PATH_MAX): a longer one is no link, never read.
+MAX_LINK_BYTES = 4096
 #: git's modes of a symlink and of a submodule (a commit, not a blob).
 LINK = "120000"
 GITLINK = "160000"
+#: Names a crafted tree may hold that git itself refuses (fsck, checkout): never listed.
+DOT_NAMES = (".", "..")
 
 
 class GitTree:
@@ -66,6 +70,7 @@ class GitTree:
             self._add(rest.decode("utf-8", "surrogateescape"), children)
         self._children = {folder: tuple(paths) for folder, paths in children.items()}
         self._links: dict[str, str | None] = {}  # link path -> what it resolves to
+        self._targets: dict[str, str] = {}  # link blob id -> its target (one read each)
         self._ahead: dict[str, bytes] = {}  # real path -> content read ahead, not yet read
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -75,6 +80,7 @@ class GitTree:
         """Take ``ls-tree -l -z`` records into the listing (a folder comes before what
         it holds)."""
         modes, files = self._modes, self._files
+        dotted = ".\0" in records or records.endswith(".")  # a name that ends in a dot
         room = self._max_entries - len(files) - len(children)
         for record in records.split("\0"):
             meta, tab, path = record.partition("\t")
@@ -88,9 +94,11 @@ class GitTree:
             siblings = children.get(path.rpartition("/")[0])
             if siblings is None:  # not listed before its entries: not from ls-tree -t
                 continue
+            if dotted and path.rpartition("/")[2] in DOT_NAMES:
+                continue  # "." or "..": no entry of a folder (and ".." would lead out)
             siblings.append(path)
             if kind == "tree":
-                children[path] = []
+                children.setdefault(path, [])  # a second tree of one name adds to the first
             else:
                 mode = modes.setdefault(mode, mode)
                 files[path] = (mode, sha, int(size) if size.isdigit() else 0)
@@ -129,7 +137,15 @@ class GitTree:
         return cur
 
     def _follow(self, link: str, sha: str, chain: frozenset[str]) -> str | None:
-        target = self._read_blob(sha).decode("utf-8", "surrogateescape")
+        target = self._targets.get(sha)
+        if target is None:
+            if self._files[link][2] > MAX_LINK_BYTES:
+                return None
+            try:
+                target = self._read_blob(sha).decode("utf-8", "surrogateescape")
+            except OSError:  # git lacks the link's blob (a partial repository): no target
+                return None
+            self._targets[sha] = target
         if target.startswith("/"):
             return None
         joined = posixpath.normpath(posixpath.join(posixpath.dirname(link), target))
@@ -160,7 +176,11 @@ class GitTree:
             raise NotADirectoryError(path or ".")
         cut = len(real) + 1 if real else 0
         entries = []
+        previous = None
         for child in sorted(self._children[real]):  # one prefix: sorted by name
+            if child == previous:
+                continue  # a name listed twice in one folder: a tree git's fsck refuses
+            previous = child
             name = child[cut:]
             file = self._files.get(child)
             if file is None:
@@ -193,9 +213,12 @@ class GitTree:
         ahead = self._ahead.pop(real, None)
         return ahead if ahead is not None else self._read_blob(self._files[real][1])
 
-    def read_ahead(self, paths: Iterable[str], max_bytes: int) -> None:
+    def read_ahead(
+        self, paths: Iterable[str], max_bytes: int, max_file_bytes: int | None = None
+    ) -> None:
         """Read the files among ``paths`` (at most ``max_bytes`` in all; paths that name
-        no file, or do not fit, are left to be read one by one) in one pipelined pass:
+        no file, or do not fit, are left to be read one by one; files over
+        ``max_file_bytes`` are left out) in one pipelined pass:
         a thread writes every object id to ``git cat-file`` while this one reads the
         answers. The next :meth:`read_bytes` of each answers from memory, once."""
         wanted: dict[str, str] = {}  # real path -> blob id
@@ -203,12 +226,12 @@ class GitTree:
         for path in paths:
             try:
                 real = self._resolve(clean_path(path))
-            except ValueError:
+            except (ValueError, OSError):  # unsafe, or a link whose blob git lacks
                 continue
             if real is None or real in wanted or self._kind_of_real(real) is not EntryKind.FILE:
                 continue
             _, sha, size = self._files[real]
-            if total + size > max_bytes:
+            if total + size > max_bytes or (max_file_bytes is not None and size > max_file_bytes):
                 continue
             total += size
             wanted[real] = sha
@@ -289,13 +312,18 @@ class GitTree:
 
 def _answer(proc: subprocess.Popen[bytes]) -> bytes | None:
     """Read one ``git cat-file --batch`` answer (a header line, the content, a newline);
-    ``None`` for an object git does not have, or when git went away."""
+    ``None`` for an object git does not have, or when git went away (a corrupt object
+    makes it die part way through the content: those bytes are not the file)."""
     assert proc.stdout is not None
     header = proc.stdout.readline().split()
     if len(header) < 3:
         return None
     size = int(header[2])
     data = proc.stdout.read(size)
+    if len(data) < size:
+        proc.kill()  # gone, or out of step: the next read starts a new one
+        proc.wait()
+        return None
     proc.stdout.read(1)  # trailing newline
     return data
 
