@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from conftest import marketplace, skill_md, write_tree
 
 from skillport_connector.catalog import Catalog, Limits, Skill, load_catalog
 from skillport_connector.catalog.tree import EntryKind
+from skillport_connector.sources.git import GitSource
 from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
 
 ENV = {
@@ -295,13 +297,31 @@ def test_a_link_longer_than_any_path_is_not_read(crafted):
 # -- left for the lead (pre-existing, not fixed here) ----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="git ls-tree dies on a tree entry with an empty name; GitTree raises GitError, "
-    "so GitSource's start fails (a refresh raises out of _swap): no finding, no snapshot",
-)
 def test_a_tree_entry_with_an_empty_name_becomes_a_finding(crafted):
     md = crafted.blob(skill_md("ok"))
     tree = crafted.marketplace([("100644", b"SKILL.md", md), ("100644", b"", md)])
+    assert tree.problem is not None and "empty filename" in tree.problem
     catalog = load_catalog(tree)
-    assert catalog.findings
+    assert any("git cannot list commit" in f.message for f in catalog.errors)
+
+
+def broken_and_sound(crafted: Crafted) -> tuple[str, str]:
+    md = crafted.blob(skill_md("ok"))
+    broken = crafted.marketplace([("100644", b"SKILL.md", md), ("100644", b"", md)]).commit
+    sound = crafted.marketplace([("100644", b"SKILL.md", md)]).commit
+    return broken, sound
+
+
+def test_a_commit_git_cannot_list_is_not_swapped_in(crafted, tmp_path):
+    broken, sound = broken_and_sound(crafted)
+    crafted.git("update-ref", "refs/heads/main", sound)
+    source = GitSource(
+        str(crafted.root), data_dir=tmp_path / "data", poll_interval=0, min_refresh_interval=0
+    )
+    assert len(source.catalog.skills) == 1
+    # No git remote hands such a commit out (pack-objects refuses it): put it in the mirror.
+    shutil.copytree(crafted.root / ".git/objects", source.repo.git_dir / "objects",
+                    dirs_exist_ok=True)  # fmt: skip
+    source._swap(broken)
+    assert source.commit == sound and len(source.catalog.skills) == 1
+    assert "git cannot list commit" in str(source.health()["last_error"])

@@ -67,8 +67,11 @@ class _Loader(PluginReader):
 
     # -- marketplace ----------------------------------------------------------------------
     def load(self) -> Catalog:
-        if isinstance(self.tree, Listed) and self.tree.truncated:
-            self.too_many_entries("")  # what is listed loads as usual
+        if isinstance(self.tree, Listed):  # what is listed loads as usual
+            if self.tree.truncated:
+                self.too_many_entries("")
+            if self.tree.problem is not None:
+                self.error(".", f"{self.tree.problem}; what came before is loaded")
         marketplace = self.read_marketplace()
         self.check_marketplace(marketplace)
         root = plugin_root(marketplace)

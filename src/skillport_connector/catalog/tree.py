@@ -126,6 +126,8 @@ class Listed(Protocol):
 
     #: The tree holds more files and folders than were listed.
     truncated: bool
+    #: Why the listing stopped early (git refused the rest), or None.
+    problem: str | None
 
 
 @runtime_checkable

@@ -178,7 +178,13 @@ class GitSource:
 
     def _swap(self, head: str) -> None:
         if head != self.commit:
-            self._catalog = self._load(head)
+            catalog = self._load(head)
+            problem = getattr(catalog.tree, "problem", None)
+            if problem is not None:  # a commit git cannot list: keep serving the last one
+                self.last_error = problem
+                log.warning("still serving %s: %s", self.commit[:12], problem)
+                return
+            self._catalog = catalog
             self.loaded_at = self.clock()
             log.info("marketplace now at %s", head[:12])
             self._announce(head)

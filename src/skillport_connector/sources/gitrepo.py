@@ -16,22 +16,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .giterrors import GitError, LeaseRejected, RemoteUnavailable
 from .gittree import GitTree  # re-exported: a tree over one of the repository's commits
 
 ZERO = "0" * 40
 _SHA = re.compile(r"^[0-9a-f]{40}$")
-
-
-class GitError(Exception):
-    """A git command failed; ``message`` is safe to show (no credentials)."""
-
-
-class RemoteUnavailable(GitError):
-    """The remote could not be reached or refused the credentials."""
-
-
-class LeaseRejected(GitError):
-    """A push found the branch somewhere else than expected (someone pushed first)."""
 
 
 #: userinfo of a URL in any scheme: ``ssh://git:secret@host``, ``https://tok@host``.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..catalog.limits import DEFAULT_LIMITS
 from ..catalog.tree import Entry, EntryKind, clean_path
+from .giterrors import GitError
 
 if TYPE_CHECKING:
     from .gitrepo import GitRepo
@@ -47,6 +48,9 @@ class GitTree:
         #: Whether the commit holds more than ``max_entries`` files and folders: the
         #: listing stops there (memory stays bounded) and the loader says so.
         self.truncated = False
+        #: Why git could not list the whole commit (a crafted tree git itself refuses),
+        #: or None: what came before is listed, and the loader reports it.
+        self.problem: str | None = None
         self._max_entries = max_entries
         self._files: dict[str, tuple[str, str, int]] = {}  # path -> (mode, sha, size)
         # dir -> the paths of its entries: the very string objects that key ``_files`` and
@@ -58,16 +62,10 @@ class GitTree:
         # 24 MB). One decode per piece (the metadata is ASCII, and a piece ends at a
         # record's end so no UTF-8 sequence is cut); the few distinct modes are shared.
         self._modes: dict[str, str] = {}
-        rest = b""
-        for piece in repo.stream("ls-tree", "-r", "-t", "-l", "-z", "--full-tree", commit):
-            piece = rest + piece
-            cut = piece.rfind(b"\0") + 1
-            rest = piece[cut:]
-            self._add(piece[:cut].decode("utf-8", "surrogateescape"), children)
-            if self.truncated:
-                break  # the stream stops git
-        else:
-            self._add(rest.decode("utf-8", "surrogateescape"), children)
+        try:
+            self._list(children)
+        except GitError as exc:
+            self.problem = f"git cannot list commit {commit[:12]}: {str(exc)[:300]}"
         self._children = {folder: tuple(paths) for folder, paths in children.items()}
         self._links: dict[str, str | None] = {}  # link path -> what it resolves to
         self._targets: dict[str, str] = {}  # link blob id -> its target (one read each)
@@ -75,6 +73,18 @@ class GitTree:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._finalizer = weakref.finalize(self, _close_proc, [None])
+
+    def _list(self, children: dict[str, list[str]]) -> None:
+        rest = b""
+        listing = ("ls-tree", "-r", "-t", "-l", "-z", "--full-tree", self.commit)
+        for piece in self.repo.stream(*listing):
+            piece = rest + piece
+            cut = piece.rfind(b"\0") + 1
+            rest = piece[cut:]
+            self._add(piece[:cut].decode("utf-8", "surrogateescape"), children)
+            if self.truncated:
+                return  # leaving the stream stops git
+        self._add(rest.decode("utf-8", "surrogateescape"), children)
 
     def _add(self, records: str, children: dict[str, list[str]]) -> None:
         """Take ``ls-tree -l -z`` records into the listing (a folder comes before what
