@@ -1,4 +1,4 @@
-"""Review of the git read-ahead (issue 13 item 5): hostile snapshots it must survive.
+"""Hostile git snapshots the loader must survive (found reviewing the read-ahead, issue 13).
 
 Trees are written object by object (``git hash-object --literally``), as a remote that
 runs no ``fsck`` on push would accept them; the connector fetches without ``fsck``.
