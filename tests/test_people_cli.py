@@ -438,12 +438,28 @@ def test_from_nothing_to_a_skill_in_claude_code_with_login_and_setup(erin):
             stdin=subprocess.DEVNULL,
         )  # fmt: skip
 
-    # A session start registers extraKnownMarketplaces (even signed out). A loaded machine
-    # can end the session before it has: a person would just start Claude Code again.
-    for _ in range(3):
-        claude("-p", "hi")
-        if name in claude("plugin", "marketplace", "list").stdout:
-            break
+    # A session start registers extraKnownMarketplaces, in the background. Signed out,
+    # `claude -p` ends at once, before a loaded machine has fetched the marketplace; with a
+    # key for an API that does not answer, it keeps retrying as a person's session stays
+    # open. It is stopped once the marketplace is known.
+    offline = {
+        **env,
+        "ANTHROPIC_API_KEY": "sk-ant-test",
+        "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
+    }
+    session = subprocess.Popen(
+        [str(CLAUDE), "-p", "hi"], env=offline, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while name not in claude("plugin", "marketplace", "list").stdout:
+            assert time.monotonic() < deadline, "the session never registered the marketplace"
+            assert session.poll() is None, "the session ended before registering it"
+            time.sleep(0.5)
+    finally:
+        session.kill()
+        session.wait()
     done = claude("plugin", "install", f"engineering@{name}")
     if done.returncode != 0 and "marketplace update" in done.stdout + done.stderr:
         # A loaded machine can end the session before its first fetch of the marketplace
