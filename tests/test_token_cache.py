@@ -185,3 +185,4 @@ def test_memory_is_trusted_again_once_the_store_has_answered_for_a_while(redis_u
         assert tokens.identity_for(token) == ALICE  # from memory again
     finally:
         store.close()
+        data.stop()  # the restarted server, not left running after the test
