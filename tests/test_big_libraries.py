@@ -11,35 +11,21 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from conftest import marketplace, messages, skill_md, write_tree
+from gitrepos import commit_folder
 from serving import build_app, signed_in_client
 
 from skillport_connector.api.paging import MAX_LIMIT
 from skillport_connector.catalog import Catalog, Limits, load_catalog
 from skillport_connector.catalog.limits import DEFAULT_LIMITS
-from skillport_connector.sources.gitrepo import Credentials, GitError, GitRepo, GitTree
+from skillport_connector.sources.gitrepo import GitError, GitTree
 from skillport_connector.sources.tree import DirectoryTree, MemoryTree
 
 MP = ".claude-plugin/marketplace.json"
-
-
-def commit(root: Path) -> GitRepo:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@x",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@x",
-    }
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(root), "commit", "-qm", "x"], check=True, env=env)
-    return GitRepo(root / ".git", str(root), "main", Credentials())
 
 
 def library(plugins: int, skills: int, *, versioned: bool = True) -> dict[str, object]:
@@ -88,7 +74,7 @@ def test_a_git_snapshot_loads_the_same_catalog_as_its_folder(tmp_path):
     os.chmod(tmp_path / "plugins/p2/skills/s2-0/run.sh", 0o755)
     os.symlink("references/notes.md", tmp_path / "plugins/p2/skills/s2-1/linked.md")
     from_folder = load_catalog(DirectoryTree(tmp_path))
-    tree = GitTree(commit(tmp_path), "HEAD")
+    tree = GitTree(commit_folder(tmp_path), "HEAD")
     from_git = load_catalog(tree)
     assert summary(from_git) == summary(from_folder)
     assert len(from_git.skills) == 10 and from_git.errors
@@ -101,7 +87,7 @@ def test_a_git_snapshot_loads_the_same_catalog_as_its_folder(tmp_path):
 def small_files(tmp_path: Path, count: int) -> GitTree:
     write_tree(tmp_path, {f"d{i // 100}/f{i}.md": f"file {i}\n" * 5 for i in range(count)})
     os.symlink("f1.md", tmp_path / "d0/link.md")
-    return GitTree(commit(tmp_path), "HEAD")
+    return GitTree(commit_folder(tmp_path), "HEAD")
 
 
 def test_files_read_ahead_are_the_files_read_one_by_one(tmp_path):
@@ -169,7 +155,7 @@ def test_read_ahead_starts_git_again_when_it_went_away(tmp_path):
 def test_a_snapshot_listing_comes_whole_however_git_cuts_it(tmp_path):
     files = {f"d/{'é' * (i % 7)}f{i}.md": "x" * i for i in range(300)}  # multi-byte names
     write_tree(tmp_path, files)
-    repo = commit(tmp_path)
+    repo = commit_folder(tmp_path)
     whole = GitTree(repo, "HEAD")
     pieces = [*repo.stream("ls-tree", "-r", "-t", "-l", "-z", "--full-tree", "HEAD", chunk=7)]
     assert len(pieces) > 100 and b"".join(pieces) == repo.run(
@@ -181,7 +167,7 @@ def test_a_snapshot_listing_comes_whole_however_git_cuts_it(tmp_path):
 
 def test_a_failing_git_command_streamed_raises_its_message(tmp_path):
     write_tree(tmp_path, {"a.md": "a"})
-    repo = commit(tmp_path)
+    repo = commit_folder(tmp_path)
     with pytest.raises(GitError, match="not a tree object"):
         list(repo.stream("ls-tree", "-r", "0" * 40))
     missing = GitTree(repo, "f" * 40)  # a commit git cannot list: a finding, not a failure
@@ -190,7 +176,7 @@ def test_a_failing_git_command_streamed_raises_its_message(tmp_path):
 
 def test_a_streamed_git_command_still_running_after_its_timeout_is_stopped(tmp_path):
     write_tree(tmp_path, {"a.md": "a"})
-    repo = commit(tmp_path)
+    repo = commit_folder(tmp_path)
     started = time.monotonic()
     with pytest.raises(GitError, match="still running after"):
         list(repo.stream("-c", "alias.hang=!sleep 30", "hang", timeout=0.5))

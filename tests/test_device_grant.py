@@ -53,11 +53,16 @@ def error_of(call: object) -> str:
     return caught.value.error
 
 
-def approve(flow: DeviceFlow, user_code: str, allow: bool = True) -> None:
+def signed_in(flow: DeviceFlow, user_code: str) -> str:
+    """The pending sign-in of ``user_code``, the person signed in, not yet settled."""
     pending_id = flow.start_sign_in(user_code)
     assert pending_id is not None
     flow.server.signed_in(pending_id, USER)
-    flow.settle(pending_id, allow)
+    return pending_id
+
+
+def approve(flow: DeviceFlow, user_code: str, allow: bool = True) -> None:
+    flow.settle(signed_in(flow, user_code), allow)
 
 
 def test_the_answer_names_the_page_the_code_and_the_interval(flow):
@@ -136,9 +141,7 @@ def test_a_device_code_works_only_for_the_client_it_was_issued_to(flow):
 def test_a_user_code_is_settled_once(flow):
     client = device_client(flow)
     answer = flow.request(client, None, None)
-    pending_id = flow.start_sign_in(answer.user_code)
-    assert pending_id is not None
-    flow.server.signed_in(pending_id, USER)
+    pending_id = signed_in(flow, answer.user_code)
     flow.settle(pending_id, True)
     assert error_of(lambda: flow.settle(pending_id, False)) == "invalid_request"
     assert flow.start_sign_in(answer.user_code) is None  # no longer waiting
@@ -154,9 +157,7 @@ def test_the_metadata_advertises_the_device_endpoint_and_grant(client):
 def test_the_consent_page_sends_the_person_back_to_their_device_not_to_a_redirect(flow):
     client = device_client(flow)
     answer = flow.request(client, None, None)
-    pending_id = flow.start_sign_in(answer.user_code)
-    assert pending_id is not None
-    flow.server.signed_in(pending_id, USER)
+    pending_id = signed_in(flow, answer.user_code)
     pending = flow.server.pending(pending_id)
     assert pending is not None
     page = bytes(ConsentHandler(flow.server, flow)._ask(pending_id, pending).body).decode()

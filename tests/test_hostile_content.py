@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 from conftest import marketplace, messages, skill_md, write_tree
+from gitrepos import git_tree
 
 from skillport_connector.access import AccessPolicy
 from skillport_connector.catalog import Limits, load_catalog
 from skillport_connector.catalog.files import TooManyEntries, entries_under
 from skillport_connector.catalog.semver import InvalidVersion, Version, is_newer
 from skillport_connector.catalog.tree import Entry
-from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
+from skillport_connector.sources.gitrepo import GitTree
 from skillport_connector.sources.tree import DirectoryTree, EntryKind, MemoryTree
 
 MP = ".claude-plugin/marketplace.json"
@@ -224,7 +225,7 @@ def test_a_git_snapshot_lists_no_more_than_the_entry_budget_and_says_so(tmp_path
         "a/skills/one/SKILL.md": skill_md("one"),
     }
     files.update({f"a/skills/one/f{i:03}.txt": "x" for i in range(200)})
-    full = _git_tree(write_tree(tmp_path, files))
+    full = git_tree(write_tree(tmp_path, files))
     tree = GitTree(full.repo, full.commit, max_entries=50)
     assert not full.truncated and tree.truncated
     assert len(tree._files) + len(tree._children) <= 50
@@ -235,27 +236,12 @@ def test_a_git_snapshot_lists_no_more_than_the_entry_budget_and_says_so(tmp_path
     tree.close()
 
 
-def _git_tree(root: Path) -> GitTree:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@x",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@x",
-    }
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(root), "commit", "-qm", "x"], check=True, env=env)
-    repo = GitRepo(root / ".git", str(root), "main", Credentials())
-    return GitTree(repo, repo.rev_parse("HEAD"))
-
-
 def test_git_tree_resolves_each_link_once(tmp_path):
     root = tmp_path / "r"
     (root / "d").mkdir(parents=True)
     (root / "d/f.txt").write_text("x")
     os.symlink(".", root / "d/l")
-    tree = _git_tree(root)
+    tree = git_tree(root)
     reads = 0
     original = tree._read_blob
 
@@ -275,7 +261,7 @@ def test_git_tree_reports_a_link_cycle_as_an_escape(tmp_path):
     root.mkdir()
     os.symlink("b", root / "a")
     os.symlink("a", root / "b")
-    tree = _git_tree(root)
+    tree = git_tree(root)
     assert tree.kind("a") is EntryKind.ESCAPE and tree.resolve("a") is None
     tree.close()
 
@@ -289,7 +275,7 @@ def test_git_tree_lists_every_kind_of_entry_by_name(tmp_path):
     os.symlink("b-c.txt", root / "d/link")
     os.symlink("/etc/passwd", root / "d/out")
     (root / "d/sub/x").write_text("x")
-    tree = _git_tree(root)
+    tree = git_tree(root)
     git = ["git", "-C", str(root)]
     commit = tree.commit  # a submodule: a commit in the tree, not a blob
     subprocess.run([*git, "update-index", "--add", "--cacheinfo", f"160000,{commit},d/mod"])
@@ -480,7 +466,7 @@ def test_a_git_snapshot_with_hostile_names_and_links_loads_with_findings(tmp_pat
     (root / os.fsdecode(b"a/skills/one/bad\xff.txt")).write_bytes(b"x")
     os.symlink("../secret/SKILL.md", root / "a/skills/one/peek")
     os.symlink(".", root / "a/skills/one/self")
-    tree = _git_tree(root)
+    tree = git_tree(root)
     cat = load_catalog(tree)
     assert [f.path for f in cat.skill("one").files] == ["SKILL.md"]
     assert len(messages(cat, "warning")) == 3

@@ -9,24 +9,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import marketplace, skill_md, write_tree
+from gitrepos import git, git_tree
 
 from skillport_connector.catalog import Catalog, Limits, Skill, load_catalog
 from skillport_connector.catalog.tree import EntryKind
 from skillport_connector.sources.git import GitSource
 from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
 
-ENV = {
-    **os.environ,
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@x",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@x",
-}
 Entries = list[tuple[str, bytes, str]]  # (mode, name, object id), in the order given
 
 
@@ -34,16 +27,13 @@ class Crafted:
     """A repository whose trees are written as given: no sorting, no checks."""
 
     def __init__(self, root: Path) -> None:
-        subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+        root.mkdir(parents=True)
+        git(root, "init", "-q", "-b", "main")
         self.root = root
         self.repo = GitRepo(root / ".git", str(root), "main", Credentials())
 
     def git(self, *args: str, data: bytes | None = None) -> str:
-        out = subprocess.run(
-            ["git", "-C", str(self.root), *args], input=data, capture_output=True, check=True,
-            env=ENV,
-        )  # fmt: skip
-        return out.stdout.decode().strip()
+        return git(self.root, *args, data=data)
 
     def blob(self, text: str) -> str:
         return self.git("hash-object", "-w", "--stdin", data=text.encode())
@@ -165,12 +155,7 @@ def test_a_link_whose_blob_git_lacks_hides_no_other_entry_of_its_folder(crafted)
 
 def committed(root: Path, files: dict[str, object]) -> GitTree:
     """``files`` committed in a new repository at ``root``."""
-    write_tree(root, files)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(root), "commit", "-qm", "x"], check=True, env=ENV)
-    repo = GitRepo(root / ".git", str(root), "main", Credentials())
-    return GitTree(repo, repo.rev_parse("HEAD"))
+    return git_tree(write_tree(root, files))
 
 
 def corrupt_snapshot(tmp_path: Path) -> tuple[GitTree, bytes]:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import marketplace, skill_md, write_tree
+from gitrepos import commit_folder, git
 
 from skillport_connector import heap
 from skillport_connector.catalog import Catalog, Skill, load_catalog
@@ -27,23 +26,8 @@ from skillport_connector.catalog.search import FIELD_WEIGHTS, Hits, SearchIndex,
 from skillport_connector.mcp import skills as mcp_skills
 from skillport_connector.services import snapshots as snapshots_module
 from skillport_connector.services.snapshots import Snapshots
-from skillport_connector.sources.gitrepo import Credentials, GitRepo, GitTree
+from skillport_connector.sources.gitrepo import GitTree
 from skillport_connector.sources.tree import MemoryTree
-
-GIT_ENV = {
-    **os.environ,
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@x",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@x",
-}
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(root), *args], check=True, env=GIT_ENV, capture_output=True, text=True
-    )
-    return done.stdout.strip()
 
 
 def one_skill(body: str, front: str = "") -> dict[str, object]:
@@ -97,13 +81,10 @@ def test_search_finds_a_word_only_in_the_body():
 
 def test_an_old_snapshot_reads_its_own_bodies_after_a_newer_one_is_swapped_in(tmp_path):
     write_tree(tmp_path, one_skill("Handles alpha reports."))
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-qm", "first")
-    repo = GitRepo(tmp_path / ".git", str(tmp_path), "main", Credentials())
+    repo = commit_folder(tmp_path, "first")
     old = load_catalog(GitTree(repo, git(tmp_path, "rev-parse", "HEAD")))
     write_tree(tmp_path, one_skill("Handles omega reports."))
-    git(tmp_path, "commit", "-qam", "second")
+    commit_folder(tmp_path, "second")
     new = load_catalog(GitTree(repo, git(tmp_path, "rev-parse", "HEAD")))
     # The old snapshot indexes and reads its bodies only now, after the new one loaded.
     assert [h.skill.name for h in old.search("alpha")] == ["s"] and not old.search("omega")
