@@ -21,7 +21,6 @@ at once as always.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import threading
 from collections.abc import Callable, Iterator
@@ -62,10 +61,11 @@ def settle(_commit: str | None = None) -> None:
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS)."""
-    name = ctypes.util.find_library("c")
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS). Looked
+    up among the symbols the process already has: ``ctypes.util.find_library`` would run
+    ``ldconfig`` at every start (~2 ms)."""
     try:
-        return ctypes.CDLL(name).malloc_trim if name else None  # type: ignore[no-any-return]
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
     except (OSError, AttributeError):
         return None
 
