@@ -12,26 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from .frontmatter import _FENCE, SkillDocument, _decode, parse_skill_md
+from .frontmatter import SkillDocument, body_of, parse_skill_md
 from .layout import SKILL_FILE
 from .model import Skill
 from .tree import ReadsAhead, Tree
 
+__all__ = ["body_of", "read_bodies", "read_document"]
+
 #: SKILL.md files read ahead together while the search index is built.
 READ_AHEAD_FILES = 4096
 READ_AHEAD_BYTES = 32 * 1024 * 1024
-
-
-def body_of(raw: bytes) -> str:
-    """The body :func:`~.frontmatter.parse_skill_md` gives for ``raw``, without parsing
-    the front matter (about a tenth of the time): what follows the closing fence, or the
-    whole text when there is no closed front matter."""
-    text, _ = _decode(raw)
-    closing = _FENCE.search(text, 4) if text.startswith("---") else None
-    if closing is None or text[: closing.start()].split("\n", 1)[0].rstrip() != "---":
-        return text
-    rest = text[closing.start() :]
-    return rest.split("\n", 1)[1].lstrip("\n") if "\n" in rest else ""
 
 
 def read_document(tree: Tree, skill: Skill) -> SkillDocument:
