@@ -14,14 +14,11 @@ from collections.abc import Iterator, Sequence
 
 from .frontmatter import SkillDocument, body_of, parse_skill_md
 from .layout import SKILL_FILE
+from .limits import DEFAULT_LIMITS
 from .model import Skill
-from .tree import ReadsAhead, Tree
+from .tree import READ_AHEAD_RUN, ReadsAhead, Tree
 
 __all__ = ["body_of", "read_bodies", "read_document"]
-
-#: SKILL.md files read ahead together while the search index is built.
-READ_AHEAD_FILES = 4096
-READ_AHEAD_BYTES = 32 * 1024 * 1024
 
 
 def read_document(tree: Tree, skill: Skill) -> SkillDocument:
@@ -34,11 +31,11 @@ def read_bodies(tree: Tree, skills: Sequence[Skill]) -> Iterator[str]:
     """The body of each skill's SKILL.md, in order (a tree that reads faster in batches
     reads them ahead in runs). A file that cannot be read any more has an empty body: the
     search index is built long after the load, and a folder may have changed since."""
-    for start in range(0, len(skills), READ_AHEAD_FILES):
-        run = skills[start : start + READ_AHEAD_FILES]
+    for start in range(0, len(skills), READ_AHEAD_RUN):
+        run = skills[start : start + READ_AHEAD_RUN]
         paths = [s.file_path(SKILL_FILE) for s in run]
         if isinstance(tree, ReadsAhead):
-            tree.read_ahead(paths, READ_AHEAD_BYTES)
+            tree.read_ahead(paths, DEFAULT_LIMITS.read_ahead_bytes)
         for path in paths:
             try:
                 raw = tree.read_bytes(path)

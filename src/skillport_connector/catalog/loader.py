@@ -43,10 +43,7 @@ from .manifests import (
 from .model import Plugin, Skill
 from .plugin_sources import remote_source_problem
 from .plugins import Group, PluginReader
-from .tree import EntryKind, Listed, Tree, UnsafePathError, join
-
-#: SKILL.md files read ahead together (the byte budget is ``Limits.read_ahead_bytes``).
-READ_AHEAD_SKILLS = 4096
+from .tree import READ_AHEAD_RUN, EntryKind, Listed, Tree, UnsafePathError, join
 
 __all__ = [
     "DEFAULT_PLUGIN_ROOT",
@@ -94,7 +91,7 @@ class _Loader(PluginReader):
         ) - {""}
         walker = SkillFiles(self.list_dir, self.limits, boundaries, self.report)
         plugins: list[Plugin] = []
-        for chunk in _chunks(groups, READ_AHEAD_SKILLS):
+        for chunk in _chunks(groups, READ_AHEAD_RUN):
             self.read_ahead(
                 (join(folder, SKILL_FILE) for g in chunk for folder, _ in g.skill_dirs),
                 self.limits.max_skill_md_bytes,

@@ -130,6 +130,10 @@ class Listed(Protocol):
     problem: str | None
 
 
+#: Files named to :meth:`ReadsAhead.read_ahead` at a time (runs of SKILL.md files).
+READ_AHEAD_RUN = 4096
+
+
 @runtime_checkable
 class ReadsAhead(Protocol):
     """A tree that reads many files faster together than one by one (a git snapshot: one
